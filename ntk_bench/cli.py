@@ -1,0 +1,73 @@
+"""``ntk-bench``: the Hydra command line.
+
+    ntk-bench experiment=spectrum model=fcn model.activation=erf model.sigma_w2=1.5 model.depth=400
+    ntk-bench -m model.sigma_w2=1.25,1.5,1.76 model=fcn,cnn_flatten,cnn_pool
+
+Bad input exits with status 2 and one line ``ntk-bench: error: ...`` on stderr; no results are written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from ntk_bench.errors import ConfigError
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+CHECKED_GROUPS = ("model", "data", "experiment", "tracker")
+EXIT_BAD_INPUT = 2
+
+
+def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
+    """The option names of a config group (the yaml files in ``conf/<group>/``)."""
+    return sorted(p.stem for p in (conf_dir / group).glob("*.yaml"))
+
+
+def check_group_choices(argv: list[str], conf_dir: Path = CONF_DIR) -> None:
+    """Reject ``group=unknown`` overrides up front with one line (Hydra's own message spans many)."""
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        group = key.lstrip("+~")
+        if not sep or group not in CHECKED_GROUPS or value.startswith(("choice(", "range(", "glob(")):
+            continue
+        allowed = group_options(group, conf_dir)
+        for choice in value.split(","):
+            if choice not in allowed:
+                raise ConfigError(f"unknown {group} {choice!r}; allowed: {', '.join(allowed)}")
+
+
+def fail(message: str) -> None:
+    """Print one error line and exit with the bad-input status."""
+    print(f"ntk-bench: error: {message}", file=sys.stderr)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def hydra_main(cfg: DictConfig) -> None:
+    """One Hydra job: resolve the config, run it, print where the results went."""
+    from ntk_bench.runner import run_job
+
+    job_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        config = OmegaConf.to_container(cfg, resolve=True)
+        path = run_job(config, job_dir)
+    except ConfigError as err:
+        fail(str(err))
+    print(f"ntk-bench: results written to {path}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        check_group_choices(sys.argv[1:])
+    except ConfigError as err:
+        fail(str(err))
+    hydra_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""``experiment=spectrum``: NTK and NNGP spectra at every depth, with mean-field theory alongside.
+
+Reproduces the per-depth spectra behind Xiao, Pennington & Schoenholz (2020), Figs. 1-2: λ_max, λ_bulk,
+κ and the mean predictor P(Θ^l)Y for l = 1..L from one layerwise kernel pass (``ntk_bench.kernels``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ntk_bench.architectures import build_network, model_spec_from_config
+from ntk_bench.data import load_dataset
+from ntk_bench.errors import require, require_choice
+from ntk_bench.kernels import kernels_across_depth
+from ntk_bench.progress import progress
+from ntk_bench.report.figures import save_figure, spectrum_vs_depth_figure
+from ntk_bench.results import Results
+from ntk_bench.spectra import summarize_mean_predictor, summarize_spectrum, symmetric_eigh
+from ntk_bench.theory import mean_field_summary
+from ntk_bench.tracking import ExperimentOutput
+
+KERNELS = ("ntk", "nngp")
+
+
+def spectrum_depths(experiment_cfg: Mapping[str, Any], max_depth: int) -> list[int]:
+    """``experiment.depths`` if given, else every depth 1..``model.depth``."""
+    depths = experiment_cfg.get("depths")
+    return list(range(1, max_depth + 1)) if depths is None else [int(d) for d in depths]
+
+
+def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
+    """Compute the spectra per depth for ``cfg.model`` on ``cfg.data``; figures go to ``job_dir``."""
+    exp = cfg["experiment"]
+    spec = model_spec_from_config(cfg["model"])
+    kernels = list(exp.get("kernels", KERNELS))
+    require(len(kernels) > 0, "experiment.kernels is empty; allowed: ntk, nngp")
+    for kernel in kernels:
+        require_choice("experiment.kernels entry", kernel, KERNELS)
+    data = load_dataset(cfg["data"])
+    if not spec.is_convolutional:
+        data = data.flat()
+    network = build_network(spec, len(data.spatial_shape))
+    depths = spectrum_depths(exp, spec.depth)
+    block_bytes = float(exp.get("max_block_bytes", 1e9))
+    train = kernels_across_depth(network, data.x_train, None, depths, max_block_bytes=block_bytes)
+    with_predictor = bool(exp.get("mean_predictor", True))
+    test = (
+        kernels_across_depth(network, data.x_test, data.x_train, depths, max_block_bytes=block_bytes)
+        if with_predictor
+        else None
+    )
+    series: dict[str, list[float]] = {"depth": list(train.depths)}
+    eigenvalues = {k: np.empty((len(depths), len(data.x_train))) for k in kernels}
+    for i in progress(range(len(depths)), len(depths), "spectra: depth"):
+        for kernel in kernels:
+            decomposition = symmetric_eigh(getattr(train, kernel)[i])
+            eigenvalues[kernel][i] = decomposition.eigenvalues
+            for key, value in summarize_spectrum(decomposition.eigenvalues).to_dict().items():
+                series.setdefault(f"{kernel}/{key}", []).append(value)
+            if test is not None:
+                probe = summarize_mean_predictor(
+                    decomposition, getattr(test, kernel)[i], data.y_train, data.labels_test
+                )
+                for key, value in probe.to_dict().items():
+                    series.setdefault(f"{kernel}/mean_predictor_{key}", []).append(value)
+    theory = mean_field_summary(spec.activation, spec.sigma_w2, spec.sigma_b2).to_dict()
+    results = Results(
+        experiment="spectrum",
+        axis="depth",
+        series=series,
+        summary={"theory": theory, "n_train": len(data.x_train), "n_test": len(data.x_test)},
+        arrays={"depths": np.asarray(depths), **{f"{k}_eigenvalues": v for k, v in eigenvalues.items()}},
+    )
+    title = (
+        f"{spec.name} {spec.activation} σ_w²={spec.sigma_w2:g} σ_b²={spec.sigma_b2:g} "
+        f"({theory['phase']}, χ_1={theory['chi_1']:.4g}) on {data.name}, m={len(data.x_train)}"
+    )
+    figure = save_figure(
+        spectrum_vs_depth_figure(depths, series, title, kernels), job_dir / "spectrum_vs_depth"
+    )
+    return ExperimentOutput(
+        results=results,
+        figures={"spectrum_vs_depth": figure},
+        histograms={f"{k}/eigenvalues": v for k, v in eigenvalues.items()},
+    )
