@@ -1,5 +1,10 @@
-"""Experiments: each maps a resolved config to an :class:`ExperimentOutput` (results, figures)."""
+"""Experiments: each maps a resolved config and a job directory to an :class:`ExperimentOutput`.
 
+``EXPERIMENTS`` maps the ``experiment.name`` of ``conf/experiment/*.yaml`` to ``"module:function"``; the
+module is imported only when that experiment runs, so heavy imports stay out of the others.
+"""
+
+import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -9,17 +14,13 @@ from ntk_bench.tracking import ExperimentOutput
 
 Experiment = Callable[[Mapping[str, Any], Path], ExperimentOutput]
 
-
-def _spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
-    from ntk_bench.experiments.spectrum import run_spectrum
-
-    return run_spectrum(cfg, job_dir)
-
-
-EXPERIMENTS: dict[str, Experiment] = {"spectrum": _spectrum}
+EXPERIMENTS: dict[str, str] = {
+    "spectrum": "ntk_bench.experiments.spectrum:run_spectrum",
+}
 
 
 def get_experiment(name: str) -> Experiment:
     """The experiment function registered under ``name``."""
     require_choice("experiment", name, EXPERIMENTS)
-    return EXPERIMENTS[name]
+    module, function = EXPERIMENTS[name].split(":")
+    return getattr(importlib.import_module(module), function)

@@ -1,0 +1,1 @@
+"""Benchmarks: each pairs an ntk-bench implementation with a named baseline in one process."""

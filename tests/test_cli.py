@@ -1,0 +1,143 @@
+"""The ``ntk-bench`` command end to end, and one-line errors for bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ntk_bench import cli
+from ntk_bench.results import load_run
+
+BIN = Path(sys.executable).parent
+TINY = ["model.depth=3", "data.n_train=24", "data.n_test=12", "tracker=none"]
+
+
+def _env():
+    return {**os.environ, "NTK_BENCH_QUIET": "1", "WANDB_MODE": "offline"}
+
+
+def test_cli_end_to_end_writes_results_matching_a_direct_computation(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [BIN / "ntk-bench", *TINY, "model.sigma_w2=1.3", f"hydra.run.dir={run_dir}"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"results written to {run_dir / 'results.json'}" in proc.stdout
+    run = load_run(run_dir)
+    assert run.config["model"]["sigma_w2"] == 1.3
+    assert run.series["depth"] == [1, 2, 3]
+    assert run.provenance["jax_flags"]["jax_enable_x64"] is True
+    assert run.arrays["ntk_eigenvalues"].shape == (3, 24)
+    assert (run_dir / "spectrum_vs_depth.png").stat().st_size > 0
+    # Independent check: λ_max at depth 3 from the network built directly with neural-tangents.
+    from ntk_bench.architectures import build_network, model_spec_from_config
+    from ntk_bench.data import load_dataset
+
+    data = load_dataset(run.config["data"]).flat()
+    network = build_network(model_spec_from_config(run.config["model"]), 0)
+    ntk = np.asarray(network.at_depth(3)[2](data.x_train, None, "ntk"))
+    assert run.series["ntk/lambda_max"][-1] == pytest.approx(np.linalg.eigvalsh(ntk)[-1], rel=1e-10)
+
+
+def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [BIN / "ntk-bench", *TINY, "model.sigma_w2=-1", f"hydra.run.dir={run_dir}"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ntk-bench: error:")]
+    assert errors == ["ntk-bench: error: model.sigma_w2=-1.0 must be > 0"]
+    assert not (run_dir / "results.json").exists() and not (run_dir / "arrays.npz").exists()
+
+
+def test_help_lists_config_groups():
+    proc = subprocess.run(
+        [BIN / "ntk-bench", "--help"], capture_output=True, text=True, env=_env(), timeout=120
+    )
+    assert proc.returncode == 0
+    for group in ("model:", "data:", "experiment:", "tracker:"):
+        assert group in proc.stdout
+    assert "cnn_pool" in proc.stdout and "digits" in proc.stdout
+
+
+BAD_INPUTS = [
+    (["model=resnet"], "unknown model 'resnet'; allowed: cnn_flatten, cnn_pool, fcn"),
+    (["data=imagenet"], "unknown data 'imagenet'; allowed:"),
+    (["model.activation=softplus"], "unknown activation 'softplus'; allowed: erf, relu, tanh"),
+    (["model.depth=0"], "model.depth=0 must be an integer >= 1"),
+    (["model.sigma_w2=0"], "model.sigma_w2=0.0 must be > 0"),
+    (["model.sigma_b2=-0.1"], "model.sigma_b2=-0.1 must be >= 0"),
+    (["data.n_train=5000"], "data.n_train=5000 exceeds"),
+    (["data=mnist", "data.cache_dir=/nonexistent/cache"], "dataset mnist not found"),
+    (["model=cnn_pool", "data=synthetic", "data.dim=16"], "model=cnn_pool needs image or signal inputs"),
+    (["experiment.depths=[3,1]"], "must be strictly increasing"),
+]
+
+
+BAD_INPUT_SCRIPT = """
+import contextlib, io, json, sys
+from ntk_bench import cli
+cases = json.loads(sys.argv[1])
+report = []
+for argv in cases:
+    sys.argv = ["ntk-bench", *argv]
+    err = io.StringIO()
+    code = None
+    with contextlib.redirect_stderr(err):
+        try:
+            cli.main()
+        except SystemExit as exit_info:
+            code = exit_info.code
+    report.append({"code": code, "stderr": err.getvalue()})
+print(json.dumps(report))
+"""
+
+
+def test_bad_inputs_give_one_line_errors_and_write_nothing(tmp_path):
+    # All cases in one process (cli.main called repeatedly) to pay the TensorFlow/JAX import once.
+    quiet = ["hydra/job_logging=disabled", "hydra/hydra_logging=disabled"]
+    cases = [
+        [*TINY, *overrides, *quiet, f"hydra.run.dir={tmp_path / str(i)}"]
+        for i, (overrides, _) in enumerate(BAD_INPUTS)
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", BAD_INPUT_SCRIPT, json.dumps(cases)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    for i, ((overrides, message), outcome) in enumerate(zip(BAD_INPUTS, report, strict=True)):
+        lines = [line for line in outcome["stderr"].splitlines() if line.startswith("ntk-bench: error:")]
+        assert outcome["code"] == 2, (overrides, outcome)
+        assert len(lines) == 1 and message in lines[0], (overrides, outcome["stderr"])
+        assert not (tmp_path / str(i) / "results.json").exists()
+
+
+def test_results_are_reproducible_across_processes(tmp_path):
+    documents = []
+    for name in ("a", "b"):
+        run_dir = tmp_path / name
+        subprocess.run(
+            [BIN / "ntk-bench", *TINY, f"hydra.run.dir={run_dir}"],
+            check=True,
+            capture_output=True,
+            env=_env(),
+        )
+        documents.append(json.loads((run_dir / "results.json").read_text()))
+    assert documents[0]["series"] == documents[1]["series"]
+    assert documents[0]["provenance"]["config_hash"] == documents[1]["provenance"]["config_hash"]
