@@ -22,6 +22,14 @@ def available() -> list[str]:
     return sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
 
 
+def format_row(result) -> str:
+    """One table line: name, both timings, speedup and the target."""
+    return (
+        f"{result.name:<44} ours {result.ours_s:9.3f}s  {result.baseline:<34} {result.baseline_s:9.3f}s  "
+        f"speedup {result.speedup:7.2f}x  {result.target}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {available()})")
@@ -40,11 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"benchmarks.bench_{name}")
         for result in module.run():
             results.append(result)
-            print(
-                f"{result.name:<44} ours {result.ours_s:9.3f}s  {result.baseline:<34} {result.baseline_s:9.3f}s"
-                f"  speedup {result.speedup:7.2f}x  {result.target}",
-                flush=True,
-            )
+            print(format_row(result), flush=True)
     document = {
         "results": [r.to_dict() for r in results],
         "provenance": collect_provenance({"benchmarks": names}, seed=0),

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ntk_bench import cli
 from ntk_bench.results import load_run
 
 BIN = Path(sys.executable).parent
