@@ -27,15 +27,16 @@ def spectrum_vs_depth_figure(
 ) -> plt.Figure:
     """Four panels against depth: λ_max & λ_bulk, κ_bulk & κ_min, effective rank, mean predictor rms."""
     fig, axes = plt.subplots(1, 4, figsize=(17, 3.8))
+    # Colour = quantity, line style = kernel (solid NTK, dashed NNGP).
     for kernel, style in zip(kernels, ("-", "--"), strict=False):
-        axes[0].plot(depths, series[f"{kernel}/lambda_max"], style, label=f"{kernel} λ_max")
-        axes[0].plot(depths, series[f"{kernel}/lambda_bulk"], style, label=f"{kernel} λ_bulk")
-        axes[1].plot(depths, series[f"{kernel}/kappa_bulk"], style, label=f"{kernel} κ_bulk")
-        axes[1].plot(depths, _finite(series[f"{kernel}/kappa_min"]), style, label=f"{kernel} κ_min")
-        axes[2].plot(depths, series[f"{kernel}/effective_rank"], style, label=kernel)
+        axes[0].plot(depths, series[f"{kernel}/lambda_max"], style, color="C0", label=f"{kernel} λ_max")
+        axes[0].plot(depths, series[f"{kernel}/lambda_bulk"], style, color="C1", label=f"{kernel} λ_bulk")
+        axes[1].plot(depths, series[f"{kernel}/kappa_bulk"], style, color="C2", label=f"{kernel} κ_bulk")
+        axes[1].plot(depths, _finite(series[f"{kernel}/kappa_min"]), style, color="C3", label=f"{kernel} κ_min")
+        axes[2].plot(depths, series[f"{kernel}/effective_rank"], style, color="C4", label=kernel)
         key = f"{kernel}/mean_predictor_rms"
         if key in series:
-            axes[3].plot(depths, series[key], style, label=kernel)
+            axes[3].plot(depths, series[key], style, color="C5", label=kernel)
     for ax, ylabel in zip(
         axes, ("eigenvalue", "condition number", "effective rank", "‖P(Θ)Y‖ rms"), strict=True
     ):
