@@ -32,7 +32,8 @@ def spectrum_vs_depth_figure(
         axes[0].plot(depths, series[f"{kernel}/lambda_max"], style, color="C0", label=f"{kernel} λ_max")
         axes[0].plot(depths, series[f"{kernel}/lambda_bulk"], style, color="C1", label=f"{kernel} λ_bulk")
         axes[1].plot(depths, series[f"{kernel}/kappa_bulk"], style, color="C2", label=f"{kernel} κ_bulk")
-        axes[1].plot(depths, _finite(series[f"{kernel}/kappa_min"]), style, color="C3", label=f"{kernel} κ_min")
+        kappa_min = _finite(series[f"{kernel}/kappa_min"])
+        axes[1].plot(depths, kappa_min, style, color="C3", label=f"{kernel} κ_min")
         axes[2].plot(depths, series[f"{kernel}/effective_rank"], style, color="C4", label=kernel)
         key = f"{kernel}/mean_predictor_rms"
         if key in series:
