@@ -54,6 +54,7 @@ def run() -> list[BenchmarkResult]:
             ("rebuild network per depth", rebuild_each_depth),
             repeats=3,
             baseline_repeats=1,
+            warm_baseline=False,  # op-by-op (un-jitted) rebuild: nothing to compile, ~3 min per call here
             target="≥ 30×",
         ),
         compare(
@@ -61,6 +62,6 @@ def run() -> list[BenchmarkResult]:
             ("layerwise pass", layerwise),
             ("floor: 1 jitted pass + 100 eigh", floor),
             repeats=3,
-            target="speedup ≥ 1/1.5 = 0.67×",
+            target="ours ≤ 1.5× floor, i.e. speedup ≥ 0.67×",
         ),
     ]

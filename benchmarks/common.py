@@ -51,10 +51,16 @@ def compare(
     baseline_repeats: int | None = None,
     target: str = "",
     details: dict[str, Any] | None = None,
+    warm_baseline: bool = True,
 ) -> BenchmarkResult:
-    """Warm both sides up once (compilation), then time them alternately; best of ``repeats`` each."""
+    """Warm both sides up once (compilation), then time them alternately; best of ``repeats`` each.
+
+    ``warm_baseline=False`` skips the baseline's warm-up call, for baselines that compile nothing and take
+    minutes (the measured calls then include no compilation either way).
+    """
     ours[1]()
-    baseline[1]()
+    if warm_baseline:
+        baseline[1]()
     ours_times, base_times = [], []
     for _ in range(max(repeats, baseline_repeats or repeats)):
         if len(ours_times) < repeats:

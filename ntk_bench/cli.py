@@ -50,11 +50,13 @@ def fail(message: str) -> None:
 def hydra_main(cfg: DictConfig) -> None:
     """One Hydra job: resolve the config, run it, print where the results went."""
     from ntk_bench.runner import run_job
+    from ntk_bench.tracking import job_context_from_hydra
 
     job_dir = Path(HydraConfig.get().runtime.output_dir)
+    job = job_context_from_hydra(HydraConfig.get())  # never raises
     try:
         config = OmegaConf.to_container(cfg, resolve=True)
-        path = run_job(config, job_dir)
+        path = run_job(config, job_dir, job)
     except ConfigError as err:
         fail(str(err))
     print(f"ntk-bench: results written to {path}")

@@ -11,17 +11,18 @@ from typing import Any
 
 from ntk_bench.experiments import get_experiment
 from ntk_bench.results import collect_provenance, write_results
-from ntk_bench.tracking import make_tracker
+from ntk_bench.tracking import JobContext, make_tracker
 
 
-def run_job(config: Mapping[str, Any], job_dir: Path) -> Path:
+def run_job(config: Mapping[str, Any], job_dir: Path, job: JobContext | None = None) -> Path:
     """Run the experiment of a resolved ``config`` and store its results in ``job_dir``.
 
     Results are written before anything is sent to the tracker; a tracker failure is reported on stderr and
-    never loses the results. Returns the path of ``results.json``.
+    never loses the results. ``job`` (Hydra sweep dir, job number, overrides) lets the tracker group and name
+    its run. Returns the path of ``results.json``.
     """
     experiment = get_experiment(config["experiment"]["name"])
-    tracker = make_tracker(config.get("tracker") or {"name": "none"})
+    tracker = make_tracker(config.get("tracker") or {"name": "none"}, job)
     start = time.perf_counter()
     output = experiment(config, job_dir)
     provenance = collect_provenance(dict(config), int(config.get("seed", 0)), time.perf_counter() - start)

@@ -1,19 +1,37 @@
-"""Experiment tracking behind one seam (``tracker=none`` or ``tracker=wandb``)."""
+"""Experiment tracking behind one seam (``tracker=none`` or ``tracker=wandb``).
+
+Experiments return an :class:`ExperimentOutput`; the runner hands it to the tracker :func:`make_tracker`
+builds from the ``tracker`` config group. The W&B SDK is imported only when a ``wandb`` run starts.
+"""
 
 from collections.abc import Mapping
 from typing import Any
 
 from ntk_bench.errors import require_choice
 from ntk_bench.tracking.base import ExperimentOutput, NullTracker, Tracker
+from ntk_bench.tracking.context import JobContext, job_context_from_hydra
 
-TRACKERS = ("none",)
+TRACKERS = ("none", "wandb")
 
 
-def make_tracker(cfg: Mapping[str, Any]) -> Tracker:
-    """The tracker named by ``cfg.name`` (the ``tracker`` config group)."""
+def make_tracker(cfg: Mapping[str, Any], job: JobContext | None = None) -> Tracker:
+    """The tracker named by ``cfg.name`` (the ``tracker`` config group); ``job`` places its run in a sweep."""
     name = cfg.get("name", "none")
     require_choice("tracker", name, TRACKERS)
-    return NullTracker()
+    if name == "none":
+        return NullTracker()
+    from ntk_bench.tracking.wandb_tracker import MODES, WandbTracker
+
+    require_choice("tracker.mode", cfg.get("mode", "auto"), MODES)
+    return WandbTracker(cfg, job)
 
 
-__all__ = ["TRACKERS", "ExperimentOutput", "NullTracker", "Tracker", "make_tracker"]
+__all__ = [
+    "TRACKERS",
+    "ExperimentOutput",
+    "JobContext",
+    "NullTracker",
+    "Tracker",
+    "job_context_from_hydra",
+    "make_tracker",
+]

@@ -1,0 +1,268 @@
+"""``tracker=wandb``: each Hydra job is one Weights & Biases run, logged generically from an ExperimentOutput.
+
+What a run holds (nothing here knows any experiment):
+
+* config: the fully resolved job config, plus ``provenance`` and ``hydra_job`` (sweep dir, job number,
+  overrides);
+* history: one row per step of ``results.axis`` (e.g. depth), with the axis value as the W&B step when it is
+  an increasing non-negative integer (else the row index) and as the x-axis metric of every series;
+  each row has every series value and, per ``output.histograms[name]``, a ``wandb.Histogram`` of that step's
+  row (plus ``<name>_log10`` of its positive entries: spectra span decades);
+* on the last row: ``tables/series`` (a ``wandb.Table`` of all series) and ``figures/<name>``
+  (``wandb.Image``);
+* summary: ``results.summary`` flattened with ``/`` (``theory/chi_1``, ``theory/phase``, ``n_train``).
+
+Mode ``auto`` (default): ``WANDB_MODE`` if set, else online when credentials exist (``WANDB_API_KEY`` or a
+``.netrc`` entry for the W&B host), else offline; when an ``auto`` online start fails (no network), the run is
+written offline instead. Offline runs go to ``<job_dir>/wandb/offline-run-*`` and the job prints the
+``wandb sync`` command that uploads them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import netrc
+import os
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ntk_bench.tracking.base import ExperimentOutput
+from ntk_bench.tracking.context import JobContext
+
+MODES = ("auto", "offline", "online")
+DEFAULT_HOST = "https://api.wandb.ai"
+MAX_NAME = 128  # W&B limit on group names; also keeps run names readable
+HISTOGRAM_BINS = 64
+
+
+class TrackerError(RuntimeError):
+    """A tracker step failed; the message is one line."""
+
+
+def one_line(err: BaseException) -> str:
+    """The first non-empty line of an exception's message (wandb's can span several)."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
+def has_credentials(environ: Mapping[str, str] = os.environ) -> bool:
+    """``WANDB_API_KEY`` is set, or the netrc file has an entry for the W&B host (from ``wandb login``)."""
+    if environ.get("WANDB_API_KEY", "").strip():
+        return True
+    host = urlparse(environ.get("WANDB_BASE_URL") or DEFAULT_HOST).hostname
+    path = environ.get("NETRC") or os.path.expanduser("~/.netrc")
+    try:
+        return host is not None and netrc.netrc(path).authenticators(host) is not None
+    except (OSError, netrc.NetrcParseError):
+        return False
+
+
+def resolve_mode(mode: str, environ: Mapping[str, str] = os.environ) -> str:
+    """``offline``/``online`` as given; ``auto``: ``WANDB_MODE``, else online iff credentials exist."""
+    if mode != "auto":
+        return mode
+    env = environ.get("WANDB_MODE", "").strip().lower()
+    if env in ("offline", "dryrun"):
+        return "offline"
+    if env in ("online", "run"):
+        return "online"
+    if env == "disabled":
+        return "disabled"
+    return "online" if has_credentials(environ) else "offline"
+
+
+def flatten(value: Mapping[str, Any], prefix: str = "", sep: str = "/") -> dict[str, Any]:
+    """``{"theory": {"chi_1": 1.2}}`` → ``{"theory/chi_1": 1.2}``."""
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"{prefix}{sep}{key}" if prefix else str(key)
+        if isinstance(item, Mapping):
+            out.update(flatten(item, name, sep))
+        else:
+            out[name] = _scalar(item)
+    return out
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def axis_steps(values: list[Any]) -> list[int]:
+    """The W&B steps of an axis: its own values when they are increasing non-negative integers (depths,
+    time steps), else 0, 1, 2, …"""
+    try:
+        ints = [int(v) for v in values]
+        integral = all(float(v) == i for v, i in zip(values, ints, strict=True))
+    except (TypeError, ValueError, OverflowError):
+        integral = False
+    if integral and all(i >= 0 for i in ints) and all(a < b for a, b in itertools.pairwise(ints)):
+        return ints
+    return list(range(len(values)))
+
+
+def derive_group(group: str | None, job: JobContext, cwd: Path | None = None) -> str | None:
+    """``tracker.group`` if set; else, in a multirun, the sweep dir relative to the working dir
+    (``multirun/spectrum/2026-11-05_12-00-00``) or, outside it, its last two parts; else no group."""
+    if group:
+        return str(group)[:MAX_NAME]
+    if not job.multirun or job.sweep_dir is None:
+        return None
+    sweep = Path(os.path.abspath(job.sweep_dir))
+    try:
+        name = sweep.relative_to(Path(os.path.abspath(cwd or Path.cwd()))).as_posix()
+    except ValueError:
+        name = "/".join(sweep.parts[-2:])
+    return (name or sweep.name)[-MAX_NAME:]
+
+
+def derive_name(job: JobContext, experiment: str) -> str:
+    """The run name: the swept values of a multirun job (``model.sigma_w2=1.2,model=fcn``); for a single job
+    its overrides (Hydra's ``override_dirname``); the experiment name when there are none."""
+    name = ",".join(job.swept_overrides()) if job.multirun else ""
+    name = name or job.override_dirname or experiment
+    if job.multirun and job.job_num is not None and not job.swept_overrides():
+        name = f"{name}#{job.job_num}"
+    return name[:MAX_NAME]
+
+
+def _histogram_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    flat = np.asarray(values, dtype=float).ravel()
+    finite = flat[np.isfinite(flat)]
+    positive = finite[finite > 0]
+    return finite, np.log10(positive) if positive.size else positive
+
+
+class WandbTracker:
+    """Logs one job as one W&B run (see the module docstring for what goes where)."""
+
+    def __init__(self, cfg: Mapping[str, Any], job: JobContext | None = None) -> None:
+        self.cfg = dict(cfg)
+        self.job = job or JobContext()
+        self.run: Any = None
+        self.mode: str | None = None
+        self.sync_dir: str | None = None
+        self.init_seconds: float | None = None  # how long wandb.init took (offline: well under a second)
+
+    # -- Tracker protocol ---------------------------------------------------------------------------------
+    def start(self, config: dict[str, Any], provenance: dict[str, Any], job_dir: Path) -> None:
+        import wandb
+
+        requested = str(self.cfg.get("mode", "auto"))
+        mode = resolve_mode(requested)
+        experiment = str((config.get("experiment") or {}).get("name", "experiment"))
+        tags = self.cfg.get("tags") or []
+        job_dir = Path(job_dir)
+        job_dir.mkdir(parents=True, exist_ok=True)
+        timeout = float(self.cfg.get("init_timeout", 30))
+        kwargs: dict[str, Any] = {
+            "project": self.cfg.get("project") or "ntk-bench",
+            "entity": self.cfg.get("entity") or None,
+            "group": derive_group(self.cfg.get("group"), self.job),
+            "job_type": experiment,
+            "name": derive_name(self.job, experiment),
+            "tags": [tags] if isinstance(tags, str) else [str(t) for t in tags],
+            "dir": str(job_dir),
+            "config": {**config, "provenance": provenance, "hydra_job": self.job.to_dict()},
+            "reinit": "finish_previous",  # several jobs in one process (basic launcher): one run each
+            "settings": wandb.Settings(
+                init_timeout=timeout,
+                login_timeout=timeout,  # never wait on an interactive login prompt
+                console="off",  # the experiment already ran; nothing to capture
+                x_disable_stats=True,  # no system-metrics sampler for a run that lasts a second
+                silent=True,  # this tracker prints its own single line (sync command or URL)
+            ),
+        }
+        started = time.perf_counter()
+        try:
+            self.run = wandb.init(mode=mode, **kwargs)
+        except Exception as err:
+            if not (requested == "auto" and mode == "online"):
+                raise TrackerError(f"wandb.init ({mode}) failed: {one_line(err)}") from err
+            print(
+                f"ntk-bench: warning: wandb online start failed ({one_line(err)}); logging offline instead",
+                file=sys.stderr,
+            )
+            mode = "offline"
+            try:
+                self.run = wandb.init(mode=mode, **kwargs)
+            except Exception as err2:
+                raise TrackerError(f"wandb.init (offline) failed: {one_line(err2)}") from err2
+        self.init_seconds = time.perf_counter() - started
+        self.mode = mode
+        self.sync_dir = str(self.run.settings.sync_dir) if mode == "offline" else None
+
+    def log_output(self, output: ExperimentOutput) -> None:
+        if self.run is None:
+            raise TrackerError("log_output before start")
+        try:
+            self._log(output)
+        except Exception as err:
+            raise TrackerError(f"wandb logging failed: {type(err).__name__}: {one_line(err)}") from err
+
+    def finish(self, exit_code: int = 0) -> None:
+        run, self.run = self.run, None
+        if run is None:
+            return
+        run.finish(exit_code=exit_code)
+        if self.mode == "offline" and self.sync_dir:
+            print(f"ntk-bench: wandb run saved offline; upload it with: wandb sync {self.sync_dir}")
+        elif self.mode == "online":
+            print(f"ntk-bench: wandb run {run.name}: {run.url}")
+
+    # -- logging ------------------------------------------------------------------------------------------
+    def _log(self, output: ExperimentOutput) -> None:
+        import wandb
+
+        results = output.results
+        series = results.series
+        columns = list(series)
+        n_steps = len(series[columns[0]]) if columns else 0
+        axis_values = series.get(results.axis)
+        steps = axis_steps(axis_values) if axis_values is not None else list(range(n_steps))
+        if axis_values is not None:
+            self.run.define_metric(results.axis)
+            self.run.define_metric("*", step_metric=results.axis)
+
+        rows: list[dict[str, Any]] = [{k: _scalar(series[k][i]) for k in columns} for i in range(n_steps)]
+        extras: dict[str, Any] = {}  # logged with the last row (or alone at step 0 when there are no steps)
+        for name, values in output.histograms.items():
+            values = np.asarray(values)
+            per_step = values.ndim >= 1 and len(values) == n_steps and n_steps > 0
+            targets = [(rows[i], values[i]) for i in range(n_steps)] if per_step else [(extras, values)]
+            for row, row_values in targets:
+                finite, log10 = _histogram_rows(row_values)
+                if finite.size:
+                    row[name] = wandb.Histogram(finite, num_bins=HISTOGRAM_BINS)
+                if log10.size:
+                    row[f"{name}_log10"] = wandb.Histogram(log10, num_bins=HISTOGRAM_BINS)
+        if columns:
+            data = [[_table_value(series[k][i]) for k in columns] for i in range(n_steps)]
+            extras["tables/series"] = wandb.Table(columns=columns, data=data, allow_mixed_types=True)
+        for name, path in output.figures.items():
+            extras[f"figures/{name}"] = wandb.Image(str(path), caption=name)
+
+        if rows:
+            rows[-1].update(extras)
+        elif extras:
+            rows, steps = [extras], [0]
+        for step, row in zip(steps, rows, strict=True):
+            self.run.log(row, step=step)
+        self.run.summary.update(flatten(results.summary))
+
+
+def _table_value(value: Any) -> Any:
+    value = _scalar(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # a table cell is JSON: NaN/inf become empty cells (the history keeps them)
+    return value
