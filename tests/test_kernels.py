@@ -105,3 +105,18 @@ def test_auto_block_size_respects_memory_bound():
     edge = auto_block_size(1000, 1000, per_pair, max_block_bytes=1e8)
     assert edge**2 * per_pair * 8 * 8 <= 1e8 < (edge + 1) ** 2 * per_pair * 8 * 8
     assert auto_block_size(10, 10, 1, 1e9) == 10
+
+
+def test_deep_chaotic_kernel_stays_finite_with_exact_diagonal():
+    # Chaotic erf (σ_w² = 3): c = 1 is unstable, so an unpinned diagonal drifts like ε·χ_1^l and went NaN by
+    # depth 115 at m = 64 (measured before pin_diagonal). The theory's diagonal is q* at every depth.
+    from ntk_bench.theory import q_star
+
+    x = np.random.default_rng(2).normal(size=(64, 16))
+    x *= np.sqrt(16) / np.linalg.norm(x, axis=1, keepdims=True)
+    network = _network("fcn", "erf", (16,), sigma_w2=3.0, sigma_b2=0.05)
+    kernels = kernels_across_depth(network, x, None, [150])
+    assert np.isfinite(kernels.ntk).all() and np.isfinite(kernels.nngp).all()
+    # After 150 layers the variance map has converged to q* (ordered contraction of q, rate ≪ 1 per layer).
+    np.testing.assert_allclose(np.diag(kernels.nngp[0]), q_star("erf", 3.0, 0.05), rtol=1e-12)
+    assert np.linalg.eigvalsh(kernels.ntk[0])[0] > 0

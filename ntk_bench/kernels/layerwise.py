@@ -13,12 +13,14 @@ Inputs are processed in blocks of rows × columns so that kernels with full spat
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ntk_bench.architectures.activations import get_activation
@@ -87,12 +89,36 @@ class LayerwiseKernelFn:
         return self._input(x1, x2, get=None, **self.network.input_kernel_options)
 
     def iterate(self, x1: np.ndarray, x2: np.ndarray | None, max_depth: int) -> Iterator[tuple[int, object]]:
-        """Yield ``(depth, readout_kernel)`` for depth = 0..max_depth, one block application per step."""
+        """Yield ``(depth, readout_kernel)`` for depth = 0..max_depth, one block application per step.
+
+        For ``x2=None`` the NNGP diagonal is pinned to ``cov1`` after every block (see :func:`pin_diagonal`).
+        """
+        step = self._block if x2 is not None else self._pinned_block
         kernel = self.input_kernel(x1, x2)
         yield 0, self._readout(kernel, get=("nngp", "ntk"))
         for depth in range(1, max_depth + 1):
-            kernel = self._block(kernel)
+            kernel = step(kernel)
             yield depth, self._readout(kernel, get=("nngp", "ntk"))
+
+    @functools.cached_property
+    def _pinned_block(self):
+        return jax.jit(lambda kernel: pin_diagonal(self.network.block[2](kernel)))
+
+
+def pin_diagonal(kernel):
+    """Set the NNGP diagonal K_aa of a symmetric (x2=None) ``Kernel`` to its exact variances ``cov1``.
+
+    neural-tangents evaluates K_aa like an off-diagonal entry at correlation c = K_aa/√(q_a q_a) = 1 ± ε.
+    In the chaotic phase c = 1 is an unstable fixed point of the correlation map (Schoenholz et al. 2017), so
+    that round-off grows like ε·χ_1^l: for erf at σ_w² = 2.5 the diagonal left q* by 5% and the kernel turned
+    NaN (arcsin of an argument > 1) near depth 120. ``cov1`` follows the stable variance map instead, and
+    K_aa = q_a exactly in the theory, so pinning changes nothing but the round-off.
+    """
+    if kernel.cov1 is None or kernel.nngp.shape[0] != kernel.nngp.shape[1] or not kernel.diagonal_batch:
+        return kernel
+    n = kernel.nngp.shape[0]
+    index = jnp.arange(n)
+    return kernel.replace(nngp=kernel.nngp.at[index, index].set(kernel.cov1))
 
 
 def _padded(x: np.ndarray, size: int) -> np.ndarray:
