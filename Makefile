@@ -35,3 +35,15 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) outputs multirun
+
+# Suites (docs/suites.md): whole sweeps defined in conf/suite/. `make nightly` also reports, compares with
+# reports/baselines/nightly (when present) and exits non-zero when a claim fails or a metric drifts.
+# NIGHTLY_ARGS: e.g. `--dir out/nightly` (a fixed dir: rerunning resumes) or Hydra overrides (tracker=none).
+.PHONY: quick nightly
+NIGHTLY_ARGS ?=
+
+quick: $(STAMP)
+	$(BIN)/ntk-bench suite=quick
+
+nightly: $(STAMP)
+	$(BIN)/python -m ntk_bench.sweeps nightly $(NIGHTLY_ARGS)

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from ntk_bench.errors import ConfigError
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-CHECKED_GROUPS = ("model", "data", "experiment", "tracker")
+CHECKED_GROUPS = ("model", "data", "experiment", "tracker", "suite")
 EXIT_BAD_INPUT = 2
 
 
@@ -48,7 +48,7 @@ def fail(message: str) -> None:
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def hydra_main(cfg: DictConfig) -> None:
-    """One Hydra job: resolve the config, run it, print where the results went."""
+    """One Hydra job: resolve the config, run it (or skip it when complete), print where the results are."""
     from ntk_bench.runner import run_job
     from ntk_bench.tracking import job_context_from_hydra
 
@@ -56,10 +56,12 @@ def hydra_main(cfg: DictConfig) -> None:
     job = job_context_from_hydra(HydraConfig.get())  # never raises
     try:
         config = OmegaConf.to_container(cfg, resolve=True)
-        path = run_job(config, job_dir, job)
+        run_job(config, job_dir, job)  # prints "results written to …" or "skipped (complete) …"
     except ConfigError as err:
+        if job.multirun:  # fail this cell only: the sweep goes on, and Hydra exits non-zero at its end
+            print(f"ntk-bench: error: {err}", file=sys.stderr, flush=True)
+            raise
         fail(str(err))
-    print(f"ntk-bench: results written to {path}")
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import sys
 import time
 from collections.abc import Mapping
@@ -11,22 +13,42 @@ from typing import Any
 
 from ntk_bench.experiments import get_experiment
 from ntk_bench.results import collect_provenance, write_results
+from ntk_bench.results.resume import completed_result
 from ntk_bench.tracking import JobContext, make_tracker
+
+# Testing only: SIGKILL this process right after its k-th computed job has written results.json, to prove
+# that an interrupted sweep resumes (tests/test_suite.py). Unset in normal use.
+CRASH_AFTER_ENV = "NTK_BENCH_CRASH_AFTER"
+_computed_jobs = 0  # jobs this process computed (skipped ones not counted)
 
 
 def run_job(config: Mapping[str, Any], job_dir: Path, job: JobContext | None = None) -> Path:
     """Run the experiment of a resolved ``config`` and store its results in ``job_dir``.
 
+    Resume: if ``job_dir`` already holds complete results of this config (same config hash, see
+    :func:`~ntk_bench.results.resume.completed_result`) the job is skipped, unless ``config["force"]``.
+    The ``force`` key itself is not part of the stored config or its hash.
     Results are written before anything is sent to the tracker; a tracker failure is reported on stderr and
     never loses the results. ``job`` (Hydra sweep dir, job number, overrides) lets the tracker group and name
-    its run. Returns the path of ``results.json``.
+    its run. Prints one line and returns the path of ``results.json``.
     """
+    global _computed_jobs
+    force = bool(config.get("force", False))
+    config = {key: value for key, value in config.items() if key != "force"}
+    done = None if force else completed_result(job_dir, config)
+    if done is not None:
+        print(f"ntk-bench: skipped (complete) {done}", flush=True)
+        return done
     experiment = get_experiment(config["experiment"]["name"])
     tracker = make_tracker(config.get("tracker") or {"name": "none"}, job)
     start = time.perf_counter()
     output = experiment(config, job_dir)
     provenance = collect_provenance(dict(config), int(config.get("seed", 0)), time.perf_counter() - start)
     path = write_results(job_dir, output.results, config, provenance)
+    print(f"ntk-bench: results written to {path}", flush=True)
+    _computed_jobs += 1
+    if _computed_jobs == int(os.environ.get(CRASH_AFTER_ENV) or 0):
+        os.kill(os.getpid(), signal.SIGKILL)
     try:
         tracker.start(dict(config), provenance, job_dir)
         tracker.log_output(output)
