@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ntk-bench experiment=spectrum
+	$(BIN)/ntk-bench suite=quick
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
