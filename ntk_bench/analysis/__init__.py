@@ -1,0 +1,1 @@
+"""Analyses of experiment outputs: fits, depth scales, finite- vs infinite-width agreement."""
