@@ -16,6 +16,8 @@ Experiment = Callable[[Mapping[str, Any], Path], ExperimentOutput]
 
 EXPERIMENTS: dict[str, str] = {
     "spectrum": "ntk_bench.experiments.spectrum:run_spectrum",
+    "xiao2020_fcn": "ntk_bench.experiments.xiao2020:run_xiao2020",
+    "xiao2020_cnn": "ntk_bench.experiments.xiao2020:run_xiao2020",
 }
 
 
