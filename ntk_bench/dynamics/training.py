@@ -1,0 +1,315 @@
+"""Optax training loops on the MSE loss ½·mean((f − Y)²), vectorised over seeds (and learning rates) by vmap.
+
+- :class:`PairTrainer`: a network and its linearization (``neural_tangents.linearize`` around the same θ_0)
+  trained side by side with the same optax optimizer, the same learning rate and (for SGD) the same
+  minibatches. Training runs in jitted ``lax.scan`` segments so that callers can evaluate expensive quantities
+  (the empirical NTK) between segments; every step records the deviation metrics of
+  :mod:`ntk_bench.dynamics.deviation` and the fixed-kernel predictions of
+  :mod:`ntk_bench.dynamics.linearization`.
+- :func:`train_losses`: full-batch training of a network only, many (seed, learning rate) runs at once, for
+  learning-rate sweeps. Divergent runs overflow to Inf/NaN in their own lane and never affect the others.
+
+Optimizers: ``gd`` (full batch) and ``sgd`` (minibatches of ``batch_size`` drawn without replacement, a fresh
+draw each step from the seed's key), both ``optax.sgd(learning_rate, momentum)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from ntk_bench.dynamics.deviation import mse_loss, output_deviation, parameter_change
+from ntk_bench.dynamics.linearization import KernelModel, kernel_predictions, linearize
+from ntk_bench.errors import require, require_choice
+
+OPTIMIZERS = ("gd", "sgd")
+
+ApplyFn = Callable[[Any, jax.Array], jax.Array]
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """``gd`` or ``sgd`` with a learning rate, an SGD batch size and an optional momentum."""
+
+    name: str
+    learning_rate: float
+    batch_size: int | None = None
+    momentum: float | None = None
+
+    def __post_init__(self) -> None:
+        require_choice("optimizer", self.name, OPTIMIZERS)
+        require(
+            np.isfinite(self.learning_rate) and self.learning_rate > 0,
+            f"learning rate {self.learning_rate!r} must be a finite number > 0",
+        )
+        if self.name == "sgd":
+            require(
+                isinstance(self.batch_size, int) and self.batch_size >= 1,
+                f"sgd needs an integer batch_size >= 1, got {self.batch_size!r}",
+            )
+        if self.momentum is not None:
+            require(0 <= self.momentum < 1, f"momentum={self.momentum!r} must be in [0, 1)")
+
+    def transform(self, learning_rate: Any = None) -> optax.GradientTransformation:
+        lr = self.learning_rate if learning_rate is None else learning_rate
+        return optax.sgd(lr, momentum=self.momentum)
+
+
+class TrainData(NamedTuple):
+    """Inputs (already in the module's layout) and targets, float64."""
+
+    x_train: jax.Array
+    y_train: jax.Array
+    x_test: jax.Array
+    y_test: jax.Array
+
+
+class PairState(NamedTuple):
+    """Per-seed state of a :class:`PairTrainer` run (every leaf has a leading seed axis)."""
+
+    params: Any
+    opt_state: Any
+    lin_params: Any
+    lin_opt_state: Any
+    params0: Any
+    f0_train: jax.Array
+    f0_test: jax.Array
+    key: jax.Array
+    step: jax.Array
+    own_kernel: KernelModel | None = None
+
+
+def flat_kernel_model(k_train: np.ndarray, k_test_train: np.ndarray, y_train: Any) -> KernelModel:
+    """A :class:`KernelModel` over all m·k outputs from full empirical kernels of shape (n1, n2, k, k):
+    outputs flattened sample-major (index i·k + a, as ``f.reshape(-1)``), targets as one column."""
+    n1, n2, k, _ = k_train.shape
+    full = k_train.transpose(0, 2, 1, 3).reshape(n1 * k, n2 * k)
+    n3 = k_test_train.shape[0]
+    cross = k_test_train.transpose(0, 2, 1, 3).reshape(n3 * k, n2 * k)
+    return KernelModel.from_kernels(full, cross, np.asarray(y_train).reshape(-1, 1))
+
+
+def init_seeds(init_fn: Callable[[jax.Array, jax.Array], Any], seeds: Any, x: jax.Array) -> Any:
+    """Variables for each seed in ``seeds`` (``PRNGKey(seed)``), stacked on a leading axis with vmap."""
+    keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds, dtype=jnp.uint32))
+    return jax.vmap(lambda key: init_fn(key, x))(keys)
+
+
+def unstack(tree: Any, index: int) -> Any:
+    """Seed ``index`` of a seed-stacked pytree."""
+    return jax.tree_util.tree_map(lambda leaf: leaf[index], tree)
+
+
+class PairTrainer:
+    """Trains ``apply_fn`` and its linearization side by side, vmapped over seeds.
+
+    Args:
+        apply_fn: ``f(variables, x)``.
+        data: train/test inputs and targets.
+        optimizer: the optimizer (shared by both models).
+        layers: top-level layer names for the per-layer parameter change.
+        kernel: a fixed kernel (e.g. the analytic NTK) whose closed-form predictions are tracked, or
+            ``None``: gradient flow (``flow_*``, ``dev_flow_*``: the closed form of REFERENCE §5) and discrete
+            GD with the same step (``kgd_*``, ``dev_kgd_*``), both full batch and from the network's own f_0.
+    """
+
+    def __init__(
+        self,
+        apply_fn: ApplyFn,
+        data: TrainData,
+        optimizer: OptimizerSpec,
+        layers: list[str],
+        kernel: KernelModel | None = None,
+    ):
+        m = data.x_train.shape[0]
+        if optimizer.name == "sgd":
+            require(
+                optimizer.batch_size is not None and optimizer.batch_size <= m,
+                f"sgd batch_size={optimizer.batch_size} exceeds the {m} training examples",
+            )
+        self.apply_fn = apply_fn
+        self.data = data
+        self.optimizer = optimizer
+        self.layers = list(layers)
+        self.kernel = kernel
+        self._tx = optimizer.transform()
+        self._segments: dict[int, Callable] = {}
+        self._metrics = jax.jit(jax.vmap(self._seed_metrics))
+        self._init = jax.jit(jax.vmap(self._seed_init))
+
+    def init(self, variables0: Any, seeds: Any, own_kernels: KernelModel | None = None) -> PairState:
+        """The initial state for seed-stacked ``variables0``; ``seeds`` also key the SGD minibatches.
+
+        ``own_kernels`` (seed-stacked, optional): each seed's full empirical NTK at init over all m·k outputs
+        (:func:`flat_kernel_model`). It is the linearization's exact kernel, so its closed forms are tracked
+        too: ``dev_lin_owngd_*_rel`` (discrete GD: equal to the trained linearization up to round-off when
+        the optimizer is plain full-batch GD), ``dev_lin_ownflow_*_rel`` (gradient flow) and
+        ``discretization_*_rel`` = ‖GD closed form − flow closed form‖/‖GD closed form‖.
+        """
+        keys = jax.vmap(lambda s: jax.random.fold_in(jax.random.PRNGKey(s), 0x5D6))(
+            jnp.asarray(seeds, dtype=jnp.uint32)
+        )
+        return self._init(variables0, keys, own_kernels)
+
+    def _seed_init(self, variables0: Any, key: jax.Array, own_kernel: KernelModel | None) -> PairState:
+        d = self.data
+        return PairState(
+            variables0,
+            self._tx.init(variables0),
+            variables0,
+            self._tx.init(variables0),
+            variables0,
+            self.apply_fn(variables0, d.x_train),
+            self.apply_fn(variables0, d.x_test),
+            key,
+            jnp.zeros((), jnp.int32),
+            own_kernel,
+        )
+
+    def metrics(self, state: PairState) -> dict[str, np.ndarray]:
+        """Metrics of the current state, one value per seed."""
+        return {k: np.asarray(v) for k, v in self._metrics(state).items()}
+
+    def _seed_metrics(self, state: PairState) -> dict[str, jax.Array]:
+        d, f = self.data, self.apply_fn
+        lin = linearize(f, state.params0)
+        f_train, f_test = f(state.params, d.x_train), f(state.params, d.x_test)
+        l_train, l_test = lin(state.lin_params, d.x_train), lin(state.lin_params, d.x_test)
+        out = {
+            "train_loss": mse_loss(f_train, d.y_train),
+            "test_loss": mse_loss(f_test, d.y_test),
+            "train_loss_lin": mse_loss(l_train, d.y_train),
+            "test_loss_lin": mse_loss(l_test, d.y_test),
+        }
+        out["dev_train"], out["dev_train_rel"] = output_deviation(f_train, l_train)
+        out["dev_test"], out["dev_test_rel"] = output_deviation(f_test, l_test)
+        for name, value in parameter_change(state.params, state.params0, self.layers).items():
+            out[f"weight_change/{name}"] = value
+        out["weight_change_lin/total"] = parameter_change(state.lin_params, state.params0, self.layers)[
+            "total"
+        ]
+        if self.kernel is not None:
+            for kind, prefix in (("flow", "flow"), ("gd", "kgd")):
+                k_train, k_test = kernel_predictions(
+                    self.kernel, state.f0_train, state.f0_test, self.optimizer.learning_rate, state.step, kind
+                )
+                out[f"{prefix}_train_loss"] = mse_loss(k_train, d.y_train)
+                out[f"{prefix}_test_loss"] = mse_loss(k_test, d.y_test)
+                out[f"dev_{prefix}_train"] = output_deviation(f_train, k_train)[0]
+                out[f"dev_{prefix}_test"] = output_deviation(f_test, k_test)[0]
+                out[f"dev_lin_{prefix}_train"] = output_deviation(l_train, k_train)[0]
+        if state.own_kernel is not None:
+            out.update(self._own_kernel_metrics(state, l_train, l_test))
+        return out
+
+    def _own_kernel_metrics(self, state: PairState, l_train: jax.Array, l_test: jax.Array) -> dict:
+        flat = [a.reshape(-1, 1) for a in (state.f0_train, state.f0_test, l_train, l_test)]
+        lr = self.optimizer.learning_rate
+        gd = kernel_predictions(state.own_kernel, flat[0], flat[1], lr, state.step, "gd")
+        flow = kernel_predictions(state.own_kernel, flat[0], flat[1], lr, state.step, "flow")
+        out = {}
+        for i, split in enumerate(("train", "test")):
+            out[f"dev_lin_owngd_{split}_rel"] = output_deviation(gd[i], flat[2 + i])[1]
+            out[f"dev_lin_ownflow_{split}_rel"] = output_deviation(flow[i], flat[2 + i])[1]
+            out[f"discretization_{split}_rel"] = output_deviation(flow[i], gd[i])[1]
+        return out
+
+    def _seed_step(self, state: PairState) -> PairState:
+        d, f = self.data, self.apply_fn
+        x, y = d.x_train, d.y_train
+        if self.optimizer.name == "sgd":
+            batch = jax.random.choice(
+                jax.random.fold_in(state.key, state.step),
+                x.shape[0],
+                (self.optimizer.batch_size,),
+                replace=False,
+            )
+            x, y = x[batch], y[batch]
+        lin = linearize(f, state.params0)
+        grad = jax.grad(lambda p: mse_loss(f(p, x), y))(state.params)
+        lin_grad = jax.grad(lambda p: mse_loss(lin(p, x), y))(state.lin_params)
+        updates, opt_state = self._tx.update(grad, state.opt_state, state.params)
+        lin_updates, lin_opt_state = self._tx.update(lin_grad, state.lin_opt_state, state.lin_params)
+        return state._replace(
+            params=optax.apply_updates(state.params, updates),
+            opt_state=opt_state,
+            lin_params=optax.apply_updates(state.lin_params, lin_updates),
+            lin_opt_state=lin_opt_state,
+            step=state.step + 1,
+        )
+
+    def _segment(self, steps: int) -> Callable:
+        if steps not in self._segments:
+
+            def run(state: PairState):
+                def body(carry, _):
+                    carry = self._seed_step(carry)
+                    return carry, self._seed_metrics(carry)
+
+                return jax.lax.scan(body, state, None, length=steps)
+
+            self._segments[steps] = jax.jit(jax.vmap(run))
+        return self._segments[steps]
+
+    def advance(self, state: PairState, steps: int) -> tuple[PairState, dict[str, np.ndarray]]:
+        """Train ``steps`` steps; metrics after each step, arrays of shape (seeds, steps)."""
+        state, metrics = self._segment(int(steps))(state)
+        return state, {k: np.asarray(v) for k, v in metrics.items()}
+
+
+def train_losses(
+    apply_fn: ApplyFn,
+    variables: Any,
+    x: jax.Array,
+    y: jax.Array,
+    learning_rates: Any,
+    steps: int,
+    momentum: float | None = None,
+    max_parallel: int = 64,
+) -> np.ndarray:
+    """Full-batch training losses (runs, steps + 1) of many runs: run i starts from ``variables[i]`` (stacked)
+    and uses ``learning_rates[i]``; runs are vmapped in chunks of ``max_parallel``."""
+    lrs = np.asarray(learning_rates, dtype=np.float64)
+
+    def run(params: Any, lr: jax.Array) -> jax.Array:
+        tx = optax.sgd(lr, momentum=momentum)
+
+        def loss_fn(p: Any) -> jax.Array:
+            return mse_loss(apply_fn(p, x), y)
+
+        def body(carry, _):
+            p, opt_state = carry
+            loss, grad = jax.value_and_grad(loss_fn)(p)
+            updates, opt_state = tx.update(grad, opt_state, p)
+            return (optax.apply_updates(p, updates), opt_state), loss
+
+        (final, _), losses = jax.lax.scan(body, (params, tx.init(params)), None, length=steps)
+        return jnp.concatenate([losses, loss_fn(final)[None]])
+
+    batched = jax.jit(jax.vmap(run))
+    n = len(lrs)
+    size = min(n, max_parallel)
+    out = []
+    for start in range(0, n, size):
+        # the last chunk is padded with copies of run 0, so every chunk has one shape (one compilation)
+        index = np.arange(start, start + size)
+        index[index >= n] = 0
+        chunk = batched(jax.tree_util.tree_map(lambda leaf, index=index: leaf[index], variables), lrs[index])
+        out.append(np.asarray(chunk)[: min(size, n - start)])
+    return np.concatenate(out)
+
+
+def stack_for_runs(variables: Any, repeats: int) -> Any:
+    """Repeat seed-stacked variables so that run r = (seed r // repeats, grid point r % repeats)."""
+    return jax.tree_util.tree_map(lambda leaf: jnp.repeat(leaf, repeats, axis=0), variables)
+
+
+def metrics_mean(metrics: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Seed means (axis 0), NaN-aware."""
+    return {k: np.nanmean(v, axis=0) for k, v in metrics.items()}

@@ -1,0 +1,222 @@
+"""``experiment=hanin_nica_fluctuations``: the NTK at init is random when depth/width is not small.
+
+Hanin & Nica (2020), REFERENCE §5: for a ReLU network with He initialization, the on-diagonal NTK
+Θ̂(x, x) = ‖∇_θ f(x)‖² over many initializations satisfies E[Θ̂²]/E[Θ̂]² ≃ exp(5β) up to constants, with
+β = Σ_l 1/n_l = depth/width. The log ratio therefore collapses onto one curve in β across widths and grows
+roughly linearly.
+
+Grid: for each width n in ``widths`` and β in ``betas`` the depth is β·n (which must be a whole number, so
+that every β is measured at every width and the collapse can be read off at equal β). For each cell,
+``samples`` independent inits give Θ̂(x, x) on one input x (the first training example; for a ReLU network
+the law of Θ̂(x, x) depends on x only through ‖x‖, as the first layer is rotation invariant), computed as the
+squared gradient norm (exactly the empirical NTK diagonal), vmapped over inits in chunks. Reported per cell:
+the ratio R = mean(Θ̂²)/mean(Θ̂)², log R with a bootstrap 95% interval; per β: the spread of log R across
+widths (max − min) next to the bootstrap half-widths; the growth rate a of ``log R ≈ a β + b`` (OLS over all
+cells, and per width).
+
+Defaults pin ReLU, σ_w² = 2, σ_b² = 0 and the standard parameterization (the He-initialised network of the
+paper; ``null`` in the config keeps the model group's value). The twin keeps trainable biases (zero at init);
+in standard parameterization their share of Θ̂ is O(1/width).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ntk_bench.analysis.slopes import linear_fit
+from ntk_bench.errors import require
+from ntk_bench.experiments.finite_width import (
+    build_model,
+    knob_int,
+    knob_list,
+    knob_widths,
+    load_experiment_data,
+    model_summary,
+)
+from ntk_bench.progress import progress
+from ntk_bench.report.figures import save_figure
+from ntk_bench.results import Results
+from ntk_bench.tracking import ExperimentOutput
+
+NAME = "hanin_nica_fluctuations"
+HANIN_NICA_RATE = 5.0
+
+
+def ntk_diagonal_samples(model: Any, x: jax.Array, keys: jax.Array, chunk: int) -> np.ndarray:
+    """Θ̂(x, x) = ‖∇_θ f(x)‖² (scalar output) for one init per key, vmapped in chunks of ``chunk`` keys."""
+
+    def one(key: jax.Array) -> jax.Array:
+        variables = model.init(key, x)
+        grads = jax.grad(lambda v: jnp.sum(model.apply(v, x)))(variables)
+        return sum(jnp.sum(jnp.square(g)) for g in jax.tree_util.tree_leaves(grads))
+
+    batched = jax.jit(jax.vmap(one))
+    out = []
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        if len(part) < chunk:  # pad to one shape (one compilation)
+            part = jnp.concatenate([part, jnp.repeat(part[:1], chunk - len(part), axis=0)])
+        out.append(np.asarray(batched(part))[: min(chunk, len(keys) - start)])
+    return np.concatenate(out)
+
+
+def moment_ratio(samples: np.ndarray) -> float:
+    """E[Θ̂²]/E[Θ̂]² estimated by sample means."""
+    return float(np.mean(samples**2) / np.mean(samples) ** 2)
+
+
+def bootstrap_log_ratio(samples: np.ndarray, draws: int, rng: np.random.Generator) -> tuple[float, float]:
+    """95% bootstrap percentile interval of log R."""
+    idx = rng.integers(0, len(samples), size=(draws, len(samples)))
+    s = samples[idx]
+    logs = np.log(np.mean(s**2, axis=1) / np.mean(s, axis=1) ** 2)
+    return float(np.percentile(logs, 2.5)), float(np.percentile(logs, 97.5))
+
+
+def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
+    """E[Θ̂²]/E[Θ̂]² over inits on a depth × width grid against β = depth/width; figure into ``job_dir``."""
+    exp = cfg["experiment"]
+    widths = knob_widths(exp, (16, 32, 64))
+    betas = sorted(knob_list(exp, "betas", (0.0625, 0.125, 0.25, 0.5), kind=float, minimum=0.0))
+    require(all(b > 0 for b in betas), f"experiment.betas={betas} must be > 0")
+    samples = knob_int(exp, "samples", 1000, 2)
+    chunk = knob_int(exp, "chunk", 250, 1)
+    draws = knob_int(exp, "bootstrap", 200, 10)
+    input_index = knob_int(exp, "input_index", 0, 0)
+    cfg_model = cfg["model"]
+    require(not cfg_model.get("flax_module"), f"{NAME} needs a built-in model (fcn, cnn_flatten, cnn_pool)")
+    cells = []
+    for n in widths:
+        for beta in betas:
+            depth = beta * n
+            require(
+                abs(depth - round(depth)) < 1e-9 and round(depth) >= 1,
+                f"experiment.betas: β={beta:g} × width {n} = {depth:g} is not a whole depth >= 1; pick betas"
+                " that are multiples of 1/min(widths)",
+            )
+            cells.append((n, int(round(depth)), beta))
+    data = load_experiment_data(cfg)
+    require(input_index < data.n_train, f"experiment.input_index={input_index} >= n_train={data.n_train}")
+    base = jax.random.PRNGKey(int(cfg.get("seed", 0)))
+    rng = np.random.default_rng(int(cfg.get("seed", 0)))
+    ratios, ci, means, thetas = [], [], [], []
+    model = None
+    for i in progress(range(len(cells)), len(cells), f"{NAME}: cell"):
+        n, depth, _ = cells[i]
+        model = build_model(cfg, data, width=n, depth=depth, out_dim=1)
+        x = model.prepare(data.x_train[input_index : input_index + 1])
+        keys = jax.random.split(jax.random.fold_in(base, i), samples)
+        theta = ntk_diagonal_samples(model, x, keys, min(chunk, samples))
+        thetas.append(theta)
+        ratios.append(moment_ratio(theta))
+        ci.append(bootstrap_log_ratio(theta, draws, rng))
+        means.append(float(np.mean(theta)))
+    assert model is not None
+    log_r = np.log(np.asarray(ratios))
+    beta_arr = np.array([c[2] for c in cells])
+    width_arr = np.array([c[0] for c in cells])
+    overall = linear_fit(beta_arr, log_r)
+    through_origin = float(np.sum(beta_arr * log_r) / np.sum(beta_arr**2))
+    per_width = {
+        int(n): linear_fit(beta_arr[width_arr == n], log_r[width_arr == n]).to_dict() for n in widths
+    }
+    collapse = []
+    for beta in betas:
+        sel = beta_arr == beta
+        half = [(hi - lo) / 2 for (lo, hi), s in zip(ci, sel, strict=True) if s]
+        collapse.append(
+            {
+                "beta": beta,
+                "log_ratio_by_width": {
+                    int(n): float(v) for n, v in zip(width_arr[sel], log_r[sel], strict=True)
+                },
+                "spread_log_ratio": float(np.ptp(log_r[sel])),
+                "relative_spread_ratio": float(np.ptp(np.exp(log_r[sel])) / np.mean(np.exp(log_r[sel]))),
+                "max_bootstrap_half_width": float(max(half)),
+            }
+        )
+    spreads = [c["spread_log_ratio"] for c in collapse]
+    per_beta_mean = [float(np.mean(log_r[beta_arr == beta])) for beta in betas]
+    beta_range = float(np.ptp(per_beta_mean))
+    results = Results(
+        experiment=NAME,
+        axis="cell",
+        series={
+            "cell": list(range(len(cells))),
+            "width": width_arr.tolist(),
+            "depth": [c[1] for c in cells],
+            "beta": beta_arr.tolist(),
+            "ratio": ratios,
+            "log_ratio": log_r.tolist(),
+            "log_ratio_ci_low": [c[0] for c in ci],
+            "log_ratio_ci_high": [c[1] for c in ci],
+            "mean_theta": means,
+        },
+        summary={
+            "growth_rate": overall.to_dict(),
+            "growth_rate_through_origin": through_origin,
+            "growth_rate_per_width": per_width,
+            "hanin_nica_rate": HANIN_NICA_RATE,
+            "collapse": collapse,
+            "max_spread_log_ratio": float(max(spreads)),
+            "claims": {  # read by ntk_bench.claims.hanin_nica
+                # largest spread across widths at equal β, relative to the range of log R over β
+                "collapse_relative_spread": float(max(spreads)) / beta_range
+                if beta_range > 0
+                else float("nan"),
+                "log_ratio_slope_beta": overall.slope,
+            },
+            "mean_spread_log_ratio": float(np.mean(spreads)),
+            "samples": samples,
+            "input_index": input_index,
+            "model": model_summary(model),
+        },
+        arrays={"theta_samples": np.stack(thetas), "widths": width_arr, "betas": beta_arr},
+    )
+    title = (
+        f"{NAME}: {model.spec.name} {model.spec.activation} σ_w²={model.spec.sigma_w2:g} "
+        f"({model.spec.parameterization}), {samples} inits per cell"
+    )
+    figure = save_figure(
+        collapse_figure(widths, width_arr, beta_arr, log_r, ci, overall, title), job_dir / NAME
+    )
+    return ExperimentOutput(results=results, figures={NAME: figure})
+
+
+def collapse_figure(widths, width_arr, beta_arr, log_r, ci, fit, title):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for n in widths:
+        sel = width_arr == n
+        lo = np.array([c[0] for c, s in zip(ci, sel, strict=True) if s])
+        hi = np.array([c[1] for c, s in zip(ci, sel, strict=True) if s])
+        ax.errorbar(
+            beta_arr[sel],
+            log_r[sel],
+            yerr=[log_r[sel] - lo, hi - log_r[sel]],
+            fmt="o-",
+            capsize=3,
+            label=f"width {n}",
+        )
+    b = np.linspace(0, beta_arr.max(), 50)
+    ax.plot(
+        b,
+        fit.intercept + fit.slope * b,
+        "k--",
+        lw=0.8,
+        label=f"fit: log R = {fit.slope:.2f} β + {fit.intercept:.2f}",
+    )
+    ax.plot(b, HANIN_NICA_RATE * b, "k:", lw=0.8, label="5β (Hanin & Nica)")
+    ax.set_xlabel("β = depth / width")
+    ax.set_ylabel("log E[Θ̂²]/E[Θ̂]²")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

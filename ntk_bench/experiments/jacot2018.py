@@ -1,0 +1,151 @@
+"""``experiment=jacot2018_convergence``: the empirical NTK at init converges to the analytic NTK with width.
+
+Jacot et al. (2018), REFERENCE §2: Θ̂ → Θ as n → ∞ with fluctuations ~n^{-1/2}. For each width and seed the
+Flax twin's empirical NTK at init (per output, averaged over the output axis; scalar output by default) is
+compared with the stax analytic NTK of the same :class:`ModelSpec` on the training inputs:
+
+- single draw: e_s(n) = ‖Θ̂_s − Θ‖_F/‖Θ‖_F for each seed; slope of log e against log n per seed, mean ± 95%
+  t-interval over seeds. Expected ≈ −½ (the fluctuation);
+- averaged: ‖mean_s Θ̂_s − Θ‖_F/‖Θ‖_F; the average cancels the fluctuation down to ~(nS)^{-1/2} and leaves the
+  O(1/n) bias, so its slope lies between −½ and −1 (OLS interval over widths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ntk_bench.analysis.slopes import loglog_fit, mean_ci, seed_slope_fit
+from ntk_bench.dynamics.deviation import relative_frobenius
+from ntk_bench.dynamics.training import init_seeds, unstack
+from ntk_bench.experiments.finite_width import (
+    analytic_ntk,
+    build_model,
+    check_width_range,
+    empirical_ntk_for,
+    knob_int,
+    knob_optional_int,
+    knob_widths,
+    load_experiment_data,
+    model_summary,
+    seeds_from,
+)
+from ntk_bench.progress import progress
+from ntk_bench.report.figures import save_figure
+from ntk_bench.results import Results
+from ntk_bench.tracking import ExperimentOutput
+
+NAME = "jacot2018_convergence"
+DEFAULT_WIDTHS = (64, 128, 256, 512, 1024, 2048)
+ACCEPTANCE = (-0.65, -0.35)
+
+
+def run_jacot2018(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
+    """Relative Frobenius error of the empirical vs analytic NTK across widths; figure into ``job_dir``."""
+    exp = cfg["experiment"]
+    widths = knob_widths(exp, DEFAULT_WIDTHS)
+    depth = knob_optional_int(exp, "depth", 1)
+    n_seeds = knob_int(exp, "seeds", 4, 1)
+    out_dim = knob_int(exp, "out_dim", 1, 1)
+    data = load_experiment_data(cfg)
+    seeds = seeds_from(cfg, n_seeds)
+    errors = np.full((len(widths), n_seeds), np.nan)
+    averaged = np.full(len(widths), np.nan)
+    analytic_norm, probes, analytic = [], [], None
+    for wi in progress(range(len(widths)), len(widths), f"{NAME}: width"):
+        model = build_model(cfg, data, width=widths[wi], depth=depth, out_dim=out_dim)
+        if analytic is None or model.spec.parameterization == "standard":  # standard: Θ grows with width
+            analytic = analytic_ntk(model, data, data.x_train)
+        x = model.prepare(data.x_train)
+        variables = init_seeds(model.init, seeds, x)
+        ntk = empirical_ntk_for(model, exp)
+        kernels = [ntk(unstack(variables, i), x) for i in range(n_seeds)]
+        errors[wi] = [relative_frobenius(k, analytic) for k in kernels]
+        averaged[wi] = relative_frobenius(np.mean(kernels, axis=0), analytic)
+        analytic_norm.append(float(np.linalg.norm(analytic)))
+        probes.extend(p.to_dict() for p in ntk.probes)
+
+    single = seed_slope_fit(widths, errors.T)
+    avg_fit = loglog_fit(widths, averaged)
+    mean, half = mean_ci(errors, axis=1)
+    acceptance = {
+        "single_draw_slope": single.slope,
+        "single_draw_ci": [single.ci_low, single.ci_high],
+        "target_interval": list(ACCEPTANCE),
+        "pass": bool(ACCEPTANCE[0] <= single.slope <= ACCEPTANCE[1]),
+        "width_range": check_width_range(widths),
+    }
+    results = Results(
+        experiment=NAME,
+        axis="width",
+        series={
+            "width": list(widths),
+            "error_single_mean": mean.tolist(),
+            "error_single_ci_half_width": half.tolist(),
+            "error_averaged": averaged.tolist(),
+            "analytic_ntk_frobenius": analytic_norm,
+            **{f"error_seed_{int(s)}": errors[:, i].tolist() for i, s in enumerate(seeds)},
+        },
+        summary={
+            "slope_single_draw": single.to_dict(),
+            "slope_averaged": avg_fit.to_dict(),
+            "acceptance": acceptance,
+            "claims": {  # read by ntk_bench.claims.jacot2018: the single-draw slope, mean over seeds
+                "ntk_convergence_slope": single.slope,
+                "ntk_convergence_slope_stderr": single.stderr,
+            },
+            "model": model_summary(model),
+            "depth": model.spec.depth if model.spec else None,
+            "out_dim": out_dim,
+            "n_points": data.n_train,
+            "seeds": [int(s) for s in seeds],
+            "ntk_probes": probes,
+        },
+        arrays={"widths": np.asarray(widths), "errors": errors, "errors_averaged": averaged},
+    )
+    title = (
+        f"{NAME}: {model_summary(model).get('name', model.source)} depth {depth}, {data.name}"
+        f" m={data.n_train}, {n_seeds} seeds"
+    )
+    figure = save_figure(convergence_figure(widths, errors, averaged, single, avg_fit, title), job_dir / NAME)
+    return ExperimentOutput(results=results, figures={NAME: figure})
+
+
+def convergence_figure(widths, errors, averaged, single, avg_fit, title):
+    import matplotlib.pyplot as plt
+
+    w = np.asarray(widths, dtype=float)
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for i in range(errors.shape[1]):
+        ax.plot(
+            w, errors[:, i], "o", color="tab:blue", alpha=0.35, ms=4, label="single draw" if i == 0 else None
+        )
+    ax.plot(
+        w,
+        np.exp(single.intercept) * w**single.slope,
+        "-",
+        color="tab:blue",
+        label=f"single-draw fit: {single.slope:.3f} [{single.ci_low:.3f}, {single.ci_high:.3f}]",
+    )
+    ax.plot(w, averaged, "s", color="tab:red", label=f"seed average ({errors.shape[1]} seeds)")
+    if np.isfinite(avg_fit.slope):
+        ax.plot(
+            w,
+            np.exp(avg_fit.intercept) * w**avg_fit.slope,
+            "--",
+            color="tab:red",
+            label=f"average fit: {avg_fit.slope:.3f} [{avg_fit.ci_low:.3f}, {avg_fit.ci_high:.3f}]",
+        )
+    ref = np.nanmean(errors[0])
+    ax.plot(w, ref * (w / w[0]) ** -0.5, "k:", lw=0.8, label="n^-1/2")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("width n")
+    ax.set_ylabel("‖Θ̂ − Θ‖_F / ‖Θ‖_F")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,162 @@
+"""Linearization, kernel predictions, training loops and deviation metrics."""
+
+import jax
+import jax.numpy as jnp
+import neural_tangents as nt
+import numpy as np
+import pytest
+
+from ntk_bench.architectures import model_spec_from_config
+from ntk_bench.architectures.flax_models import FlaxModel, flax_twin
+from ntk_bench.dynamics.deviation import layer_names, output_deviation, parameter_change, relative_frobenius
+from ntk_bench.dynamics.linearization import (
+    KernelModel,
+    critical_learning_rate,
+    kernel_gd_losses,
+    kernel_predictions,
+    minibatch_critical_learning_rate,
+)
+from ntk_bench.dynamics.training import (
+    OptimizerSpec,
+    PairTrainer,
+    TrainData,
+    flat_kernel_model,
+    init_seeds,
+    stack_for_runs,
+    train_losses,
+    unstack,
+)
+from ntk_bench.errors import ConfigError
+from ntk_bench.kernels.empirical import EmpiricalNTK
+
+
+def _psd(m, seed):
+    a = np.random.default_rng(seed).normal(size=(m, m))
+    return a @ a.T / m + 0.1 * np.eye(m)
+
+
+def test_flow_prediction_is_neural_tangents_gradient_descent_mse():
+    rng = np.random.default_rng(0)
+    k, k_test = _psd(6, 1), rng.normal(size=(3, 6))
+    y, f0, f0_test = rng.normal(size=(6, 2)), rng.normal(size=(6, 2)), rng.normal(size=(3, 2))
+    lr, t = 0.7, 5.0
+    predict = nt.predict.gradient_descent_mse(jnp.asarray(k), jnp.asarray(y), learning_rate=lr)
+    expected = predict(t, jnp.asarray(f0), jnp.asarray(f0_test), jnp.asarray(k_test))
+    got = kernel_predictions(KernelModel.from_kernels(k, k_test, y), f0, f0_test, lr, t, "flow")
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_discrete_prediction_is_explicit_gradient_descent():
+    rng = np.random.default_rng(1)
+    k, k_test = _psd(5, 2), rng.normal(size=(4, 5))
+    y, f0, f0_test = rng.normal(size=(5, 3)), rng.normal(size=(5, 3)), rng.normal(size=(4, 3))
+    lr, steps = 9.0, 7
+    f, g = f0.copy(), f0_test.copy()
+    for _ in range(steps):  # loss ½·mean((f − y)²): ∂/∂f = (f − y)/|Y|
+        residual = (f - y) / y.size
+        f, g = f - lr * k @ residual, g - lr * k_test @ residual
+    got = kernel_predictions(KernelModel.from_kernels(k, k_test, y), f0, f0_test, lr, steps, "gd")
+    np.testing.assert_allclose(got[0], f, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got[1], g, rtol=1e-10, atol=1e-12)
+    losses = np.asarray(kernel_gd_losses(k, y, f0, [lr], steps))[0]
+    np.testing.assert_allclose(losses[-1], 0.5 * np.mean((f - y) ** 2), rtol=1e-10)
+
+
+def test_gd_on_the_kernel_model_converges_iff_below_eta_crit():
+    k, y = _psd(8, 3), np.random.default_rng(4).normal(size=(8, 2))
+    eta = critical_learning_rate(np.linalg.eigvalsh(k)[-1], y.size)
+    losses = np.asarray(kernel_gd_losses(k, y, np.zeros_like(y), [0.98 * eta, 1.02 * eta, 50 * eta], 3000))
+    assert losses[0, -1] < 1e-6 * losses[0, 0]
+    assert losses[1, -1] > losses[1, 0]
+    assert not np.isfinite(losses[2, -1])  # overflow is real, not an exception
+    assert minibatch_critical_learning_rate(k, 8, 2) == pytest.approx(eta)
+    assert minibatch_critical_learning_rate(k, 3, 2) < eta  # small batches see a larger λ_max(Θ_BB)/B
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    spec = model_spec_from_config(
+        {"name": "fcn", "depth": 2, "width": 16, "activation": "erf", "sigma_w2": 1.5, "sigma_b2": 0.05}
+    )
+    model = FlaxModel(flax_twin(spec, 1), spec, True, "fcn")
+    rng = np.random.default_rng(5)
+    x, x_test = jnp.asarray(rng.normal(size=(8, 5))), jnp.asarray(rng.normal(size=(4, 5)))
+    data = TrainData(x, jnp.asarray(rng.normal(size=(8, 1))), x_test, jnp.asarray(rng.normal(size=(4, 1))))
+    variables = init_seeds(model.init, np.arange(2), x)
+    return model, data, variables
+
+
+def test_linearization_trained_by_gd_follows_its_own_kernel(tiny):
+    """With one output the empirical NTK at init is exactly the linear model's kernel: GD on f_lin must match
+    the discrete kernel prediction to round-off (checks nt.linearize, the optax loop and the η/|Y| units)."""
+    model, data, variables = tiny
+    ntk = EmpiricalNTK(model.apply, implementation="structured_derivatives")
+    seed0 = unstack(variables, 0)
+    kernel = KernelModel.from_kernels(
+        ntk(seed0, data.x_train), ntk(seed0, data.x_test, data.x_train), data.y_train
+    )
+    eta = critical_learning_rate(float(kernel.eigenvalues[-1]), data.y_train.size)
+    trainer = PairTrainer(model.apply, data, OptimizerSpec("gd", 0.5 * eta), layer_names(seed0), kernel)
+    full = EmpiricalNTK(model.apply, implementation="structured_derivatives", trace_axes=())
+    own = flat_kernel_model(full(seed0, data.x_train), full(seed0, data.x_test, data.x_train), data.y_train)
+    own = jax.tree_util.tree_map(lambda a: a[None], own)
+    state = trainer.init(jax.tree_util.tree_map(lambda a: a[:1], variables), [0], own)
+    state, metrics = trainer.advance(state, 6)
+    assert metrics["dev_lin_kgd_train"].shape == (1, 6)
+    assert np.max(metrics["dev_lin_kgd_train"]) < 1e-9
+    for split in ("train", "test"):  # the same statement through the full-kernel (m·k outputs) path
+        assert np.max(metrics[f"dev_lin_owngd_{split}_rel"]) < 1e-9
+        # flow vs Euler steps at a = η·λ/|Y| ≤ 1: a real, bounded gap, the same for the trained model
+        gap, flow = metrics[f"discretization_{split}_rel"], metrics[f"dev_lin_ownflow_{split}_rel"]
+        assert 1e-4 < np.max(gap) < 1
+        np.testing.assert_allclose(flow, gap, rtol=1e-6, atol=1e-9)
+    assert np.max(metrics["dev_train"]) > 1e-6  # the network itself is not linear at width 16
+    assert metrics["train_loss_lin"][0, -1] < metrics["train_loss_lin"][0, 0]
+    change = metrics["weight_change/total"][0]
+    assert np.all(np.diff(change) >= 0) and change[0] > 0
+
+
+def test_vmapped_seeds_equal_separate_runs_and_sgd_is_reproducible(tiny):
+    model, data, variables = tiny
+    layers = layer_names(unstack(variables, 0))
+    trainer = PairTrainer(model.apply, data, OptimizerSpec("sgd", 0.5, batch_size=3, momentum=0.5), layers)
+    _, both = trainer.advance(trainer.init(variables, [0, 1]), 3)
+    _, alone = trainer.advance(trainer.init(jax.tree_util.tree_map(lambda a: a[1:], variables), [1]), 3)
+    for key in both:  # seed 1's minibatches and trajectory do not depend on what else is in the batch
+        np.testing.assert_allclose(both[key][1], alone[key][0], rtol=1e-10, atol=1e-13)
+    with pytest.raises(ConfigError, match="batch_size=9 exceeds"):
+        PairTrainer(model.apply, data, OptimizerSpec("sgd", 0.5, batch_size=9), layers)
+    with pytest.raises(ConfigError, match="sgd needs an integer batch_size"):
+        OptimizerSpec("sgd", 0.5)
+    with pytest.raises(ConfigError, match="unknown optimizer 'adam'"):
+        OptimizerSpec("adam", 0.5)
+
+
+def test_train_losses_runs_each_learning_rate_in_its_own_lane(tiny):
+    model, data, variables = tiny
+    runs = stack_for_runs(variables, 3)  # run r = (seed r // 3, lr r % 3)
+    lrs = np.tile([0.1, 1.0, 1e6], 2)
+    chunked = train_losses(model.apply, runs, data.x_train, data.y_train, lrs, 5, max_parallel=4)
+    whole = train_losses(model.apply, runs, data.x_train, data.y_train, lrs, 5)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-12)
+    assert chunked.shape == (6, 6)
+    assert np.all(np.isfinite(chunked[[0, 1, 3, 4]]))
+    assert chunked[0, -1] < chunked[0, 0]
+    assert chunked[2, -1] > chunked[2, 0] or not np.isfinite(chunked[2, -1])  # huge step: no convergence
+
+
+def test_metric_definitions():
+    p0 = {"params": {"a": {"w": jnp.ones((2, 2))}, "b": {"w": jnp.ones(4) * 2.0}}}
+    p = {"params": {"a": {"w": jnp.ones((2, 2)) * 1.5}, "b": {"w": jnp.ones(4) * 2.0}}}
+    change = parameter_change(p, p0, ["a", "b"])
+    assert float(change["a"]) == pytest.approx(0.5)
+    assert float(change["b"]) == 0.0
+    assert float(change["total"]) == pytest.approx(np.sqrt(4 * 0.25 / (4 + 16)))
+    absolute, relative = output_deviation(
+        jnp.array([[3.0, 4.0]]), jnp.zeros((1, 2)) + jnp.array([[0.0, 4.0]])
+    )
+    assert float(absolute) == 3.0 and float(relative) == 0.75
+    assert relative_frobenius(np.array([2.0, 0.0]), np.array([1.0, 0.0])) == 1.0
+    with pytest.raises(ConfigError, match="only the 'params' collection"):
+        layer_names({"params": {}, "batch_stats": {}})
