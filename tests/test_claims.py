@@ -295,3 +295,35 @@ def test_tracker_table_and_pass_count():
     summary = tracker_summary(results)
     assert summary["claims/pass"] == 1 and summary["claims/fail"] == 1 and summary["claims/claims_fail"] == 1
     assert np.isfinite(rows[0][4])
+
+
+def _xiao_run(tmp_path, r_squared, n_points, train_min):
+    fit = {"constant": 10.0, "r_squared": r_squared, "n_points": n_points}
+    summary = {
+        "models": ["fcn"],
+        "fcn": {
+            "ordered_trainable_depth": {"fit": fit},
+            "chaotic_test_chance_depth": {
+                "fit": fit,
+                "train_accuracy_beyond": {"min": train_min, "mean": train_min, "cells": 10},
+            },
+        },
+    }
+    return Run(tmp_path, {"experiment": "xiao2020_fcn", "summary": summary, "config": {}})
+
+
+@pytest.mark.parametrize(
+    ("r_squared", "n_points", "train_min", "expected"),
+    [
+        (0.9997, 6, 1.0, ["pass", "pass", "pass"]),  # the measured FCN values on digits
+        (0.5, 6, 0.4, ["fail", "fail", "fail"]),  # depth boundaries unrelated to ξ; chaotic cells not fitting
+        (0.99, 2, 1.0, ["not-run", "not-run", "pass"]),  # too few columns cross the boundary to fit
+    ],
+)
+def test_xiao2020_claims_read_the_depth_scale_fits(tmp_path, r_squared, n_points, train_min, expected):
+    from ntk_bench.claims import xiao2020
+
+    run = _xiao_run(tmp_path, r_squared, n_points, train_min)
+    claims = (xiao2020.trainable_depth_xi_1, xiao2020.generalizing_depth_xi_star, xiao2020.chaotic_memorizes)
+    verdicts = [next(iter(fn([run]))).verdict for fn in claims]
+    assert verdicts == expected
