@@ -12,14 +12,26 @@ from pathlib import Path
 from typing import Any
 
 from ntk_bench.experiments import get_experiment
-from ntk_bench.results import collect_provenance, write_results
+from ntk_bench.results import collect_provenance, load_run, write_results
 from ntk_bench.results.resume import completed_result
-from ntk_bench.tracking import JobContext, make_tracker
+from ntk_bench.tracking import ExperimentOutput, JobContext, make_tracker
 
 # Testing only: SIGKILL this process right after its k-th computed job has written results.json, to prove
 # that an interrupted sweep resumes (tests/test_suite.py). Unset in normal use.
 CRASH_AFTER_ENV = "NTK_BENCH_CRASH_AFTER"
 _computed_jobs = 0  # jobs this process computed (skipped ones not counted)
+
+
+def attach_claims(output: ExperimentOutput, job_dir: Path) -> None:
+    """Evaluate the claims this job measures and add their table and verdict counts for the tracker.
+
+    Claims needing other experiments' runs (not-run because none are in this job) are left out of the table.
+    """
+    from ntk_bench.claims import claims_table, evaluate_claims, tracker_summary
+
+    results = [r for r in evaluate_claims([load_run(job_dir)]) if r.verdict != "not-run" or r.runs]
+    output.tables["claims"] = claims_table(results)
+    output.extra_summary.update(tracker_summary(results))
 
 
 def run_job(config: Mapping[str, Any], job_dir: Path, job: JobContext | None = None) -> Path:
@@ -51,6 +63,7 @@ def run_job(config: Mapping[str, Any], job_dir: Path, job: JobContext | None = N
         os.kill(os.getpid(), signal.SIGKILL)
     try:
         tracker.start(dict(config), provenance, job_dir)
+        attach_claims(output, job_dir)
         tracker.log_output(output)
         tracker.finish(0)
     except Exception as err:  # the tracker is best effort: results are already safe on disk

@@ -157,6 +157,11 @@ def test_single_job_logs_config_history_media_and_summary(cli_runs):
     assert config["provenance"]["config_hash"] == results.provenance["config_hash"]
     theory = results.summary["theory"]
     assert summary["summary"]["theory/chi_1"] == pytest.approx(theory["chi_1"], rel=1e-12)
+    # The job's claims (evaluated on this job alone) are logged as a table and verdict counts; the
+    # theory-only claim (critical line of erf/tanh/relu) is measured in every job.
+    assert summary["summary"]["claims/pass"] >= 1
+    assert summary["summary"]["claims/fail"] == 0
+    assert summary["summary"]["tables/claims"]["_type"] == "table-file"
     assert summary["summary"]["theory/q_star"] == pytest.approx(theory["q_star"], rel=1e-12)
     assert summary["summary"]["theory/phase"] == theory["phase"]
     assert summary["summary"]["n_train"] == 32

@@ -249,6 +249,9 @@ class WandbTracker:
         if columns:
             data = [[_table_value(series[k][i]) for k in columns] for i in range(n_steps)]
             extras["tables/series"] = wandb.Table(columns=columns, data=data, allow_mixed_types=True)
+        for name, (table_columns, table_rows) in output.tables.items():
+            data = [[_table_value(v) for v in row] for row in table_rows]
+            extras[f"tables/{name}"] = wandb.Table(columns=table_columns, data=data, allow_mixed_types=True)
         for name, path in output.figures.items():
             extras[f"figures/{name}"] = wandb.Image(str(path), caption=name)
 
@@ -259,6 +262,7 @@ class WandbTracker:
         for step, row in zip(steps, rows, strict=True):
             self.run.log(row, step=step)
         self.run.summary.update(flatten(results.summary))
+        self.run.summary.update(flatten(output.extra_summary))
 
 
 def _table_value(value: Any) -> Any:
