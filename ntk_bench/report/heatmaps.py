@@ -44,6 +44,35 @@ def _theory_lines(ax, sigma_w2, xi_1, xi_star, critical, factor, max_depth, labe
         ax.axvline(critical, label="critical σ_w²" if labels else None, **CRITICAL_STYLE)
 
 
+def _accuracy_panel(
+    ax: plt.Axes,
+    sigma_w2: Sequence[float],
+    xe: np.ndarray,
+    ye: np.ndarray,
+    values: np.ndarray,
+    theory: Mapping[str, object],
+    labels: bool,
+):
+    """One accuracy map ``values`` (S, D) over (σ_w², depth) with the theory lines; NaN cells grey."""
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("0.6")
+    mesh = ax.pcolormesh(
+        xe, ye, np.ma.masked_invalid(values.T), cmap=cmap, vmin=0.0, vmax=1.0, shading="flat"
+    )
+    _theory_lines(
+        ax,
+        sigma_w2,
+        theory["xi_1"],
+        theory["xi_star"],
+        float(theory["critical_sigma_w2"]),
+        float(theory["line_factor"]),
+        float(ye[-1]),
+        labels=labels,
+    )
+    ax.set_ylim(ye[0], ye[-1])
+    return mesh
+
+
 def accuracy_heatmaps(
     sigma_w2: Sequence[float],
     depths: Sequence[int],
@@ -61,25 +90,13 @@ def accuracy_heatmaps(
     t_count = len(times)
     fig, axes = plt.subplots(2, t_count, figsize=(3.1 * t_count + 1.2, 6.2), squeeze=False, sharey=True)
     xe, ye = _edges(sigma_w2), _edges(depths)
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("0.6")
     mesh = None
     for row, (name, acc) in enumerate((("train", train_accuracy), ("test", test_accuracy))):
         for j, t in enumerate(times):
             ax = axes[row, j]
-            values = np.ma.masked_invalid(np.asarray(acc)[:, :, j].T)
-            mesh = ax.pcolormesh(xe, ye, values, cmap=cmap, vmin=0.0, vmax=1.0, shading="flat")
-            _theory_lines(
-                ax,
-                sigma_w2,
-                theory["xi_1"],
-                theory["xi_star"],
-                float(theory["critical_sigma_w2"]),
-                float(theory["line_factor"]),
-                float(ye[-1]),
-                labels=(row == 0 and j == 0),
+            mesh = _accuracy_panel(
+                ax, sigma_w2, xe, ye, np.asarray(acc)[:, :, j], theory, row == 0 and j == 0
             )
-            ax.set_ylim(ye[0], ye[-1])
             ax.set_xlim(xe[0], xe[-1])
             ax.set_title(f"{name}, t = {t:g}", fontsize=9)
             if row == 1:
@@ -104,25 +121,10 @@ def side_by_side_heatmaps(
         1, len(panels), figsize=(4.2 * len(panels) + 1.0, 4.0), squeeze=False, sharey=True
     )
     xe, ye = _edges(sigma_w2), _edges(depths)
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("0.6")
     mesh = None
     for j, (name, values) in enumerate(panels.items()):
         ax = axes[0, j]
-        mesh = ax.pcolormesh(
-            xe, ye, np.ma.masked_invalid(np.asarray(values).T), cmap=cmap, vmin=0, vmax=1, shading="flat"
-        )
-        _theory_lines(
-            ax,
-            sigma_w2,
-            theory["xi_1"],
-            theory["xi_star"],
-            float(theory["critical_sigma_w2"]),
-            float(theory["line_factor"]),
-            float(ye[-1]),
-            labels=(j == 0),
-        )
-        ax.set_ylim(ye[0], ye[-1])
+        mesh = _accuracy_panel(ax, sigma_w2, xe, ye, np.asarray(values), theory, j == 0)
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("σ_w²")
     axes[0, 0].set_ylabel("depth l")
