@@ -27,7 +27,6 @@ The architecture's shared settings (activation, filter size, padding) come from 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import math
@@ -39,11 +38,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ntk_bench.analysis.agreement import agreement_by_width, relative_output_error
 from ntk_bench.analysis.depth_scales import crossing_depth, fit_mean_predictor_decay, fit_proportional
 from ntk_bench.architectures import MODELS, model_spec_from_config
+from ntk_bench.blas import single_threaded_blas
 from ntk_bench.data import Dataset, load_raw, prepare
 from ntk_bench.data import parse_config as parse_data_config
 from ntk_bench.data.preprocess import normalize, select_classes
@@ -438,14 +437,14 @@ def compute_maps(
         return evaluation, middle - start, time.perf_counter() - middle
 
     count = len(xc.sigma_w2)
-    outputs = [column(0)]  # compiles the block/readout functions once, before the threads share them
-    if count > 1:
-        # one BLAS thread per worker: the column threads already fill the cores (oversubscribed LAPACK
-        # threads slowed the eigendecompositions down here)
-        limit = threadpool_limits(1, user_api="blas") if xc.workers > 1 else contextlib.nullcontext()
-        with limit, ThreadPoolExecutor(max_workers=xc.workers) as pool:
-            rest = pool.map(column, range(1, count))
-            outputs += list(progress(rest, count - 1, f"xiao2020 {label}: σ_w² columns"))
+    # one BLAS thread per worker: the column threads fill the cores, and oversubscribed OpenBLAS threads
+    # stall the small eigendecompositions (ntk_bench.blas)
+    with single_threaded_blas():
+        outputs = [column(0)]  # compiles the block/readout functions once, before the threads share them
+        if count > 1:
+            with ThreadPoolExecutor(max_workers=xc.workers) as pool:
+                rest = pool.map(column, range(1, count))
+                outputs += list(progress(rest, count - 1, f"xiao2020 {label}: σ_w² columns"))
     return ModelMaps(
         label,
         [o[0] for o in outputs],

@@ -57,7 +57,14 @@ def _accuracy_panel(
     cmap = plt.get_cmap("viridis").copy()
     cmap.set_bad("0.6")
     mesh = ax.pcolormesh(
-        xe, ye, np.ma.masked_invalid(values.T), cmap=cmap, vmin=0.0, vmax=1.0, shading="flat"
+        xe,
+        ye,
+        np.ma.masked_invalid(values.T),
+        cmap=cmap,
+        vmin=0.0,
+        vmax=1.0,
+        shading="flat",
+        rasterized=True,  # SVG: the cells as one embedded image (thousands of quads took seconds to write)
     )
     _theory_lines(
         ax,

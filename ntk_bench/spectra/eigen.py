@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import scipy.linalg
+
+from ntk_bench.blas import single_threaded_blas
+
+SINGLE_THREAD_MAX_SIZE = 2048  # at most this many rows: one BLAS thread (see ntk_bench.blas)
 
 
 @dataclass(frozen=True)
@@ -20,11 +25,21 @@ class Eigendecomposition:
 
 
 def symmetric_eigh(kernel: np.ndarray) -> Eigendecomposition:
-    """Eigendecomposition of (K + Kᵀ)/2 in float64, eigenvalues sorted in descending order."""
+    """Eigendecomposition of (K + Kᵀ)/2 in float64, eigenvalues sorted in descending order.
+
+    LAPACK's divide-and-conquer driver (``dsyevd``) through SciPy: the OpenBLAS bundled with numpy 1.26.4
+    falls back to its generic "Prescott" kernels on this CPU (threadpoolctl), where SciPy's picks
+    Cooperlake: 7 ms against 16.5 ms for a 256×256 kernel here, ×1200 cells on the authors' heat-map grid.
+    """
     k = np.asarray(kernel, dtype=np.float64)
     if k.ndim != 2 or k.shape[0] != k.shape[1]:
         raise ValueError(f"kernel must be a square matrix, got shape {k.shape}")
-    values, vectors = np.linalg.eigh(0.5 * (k + k.T))
+    symmetric = 0.5 * (k + k.T)
+    if len(k) <= SINGLE_THREAD_MAX_SIZE:
+        with single_threaded_blas():
+            values, vectors = scipy.linalg.eigh(symmetric, driver="evd", check_finite=False)
+    else:
+        values, vectors = scipy.linalg.eigh(symmetric, driver="evd", check_finite=False)
     return Eigendecomposition(values[::-1].copy(), vectors[:, ::-1].copy())
 
 

@@ -1,0 +1,40 @@
+"""BLAS thread limits, safe to take from several threads at once.
+
+OpenBLAS's worker threads spin while they wait. On a 2-core machine that is already busy (other jobs, or our
+own column threads) a multi-threaded LAPACK call stalls: a 256×256 ``scipy.linalg.eigh`` took 20-48 s with
+two OpenBLAS threads under load here against 0.5 s for 30 of them single-threaded (measured 2026-12-01).
+:func:`single_threaded_blas` limits every loaded BLAS (numpy's and SciPy's OpenBLAS) to one thread while any
+caller is inside it, and restores the original limits when the last one leaves; plain
+``threadpoolctl.threadpool_limits`` blocks would race when nested from several threads (the first to leave
+restores the limits while the others are still inside).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from threadpoolctl import ThreadpoolController
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"depth": 0, "limiter": None}
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run the block with one BLAS thread (re-entrant and thread-safe; JAX/XLA threads are unaffected)."""
+    with _lock:
+        if _state["depth"] == 0:
+            # a fresh controller: it sees every BLAS loaded so far (SciPy's is loaded lazily)
+            _state["limiter"] = ThreadpoolController().limit(limits=1, user_api="blas")
+        _state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _state["depth"] -= 1
+            if _state["depth"] == 0:
+                _state["limiter"].restore_original_limits()
+                _state["limiter"] = None
