@@ -6,8 +6,19 @@
   (the empirical NTK) between segments; every step records the deviation metrics of
   :mod:`ntk_bench.dynamics.deviation` and the fixed-kernel predictions of
   :mod:`ntk_bench.dynamics.linearization`.
-- :func:`train_losses`: full-batch training of a network only, many (seed, learning rate) runs at once, for
-  learning-rate sweeps. Divergent runs overflow to Inf/NaN in their own lane and never affect the others.
+- :class:`FullBatchRuns` / :func:`train_losses`: full-batch training of a network only, many (seed, learning
+  rate) runs at once, for learning-rate sweeps. Divergent runs overflow to Inf/NaN in their own lane and never
+  affect the others. Compiled once per (mode, steps) and reused across calls (bisection steps).
+
+Vectorisation over runs (``vectorize``, :func:`over_runs`): ``vmap`` (one batched program) or ``loop``
+(``lax.map``: the runs one after another inside one compiled program), or ``auto``: a timing probe on the
+actual model and batch picks the faster, the same pattern as the empirical NTK's ``implementation="auto"``
+(:mod:`ntk_bench.kernels.empirical`; its :class:`~ntk_bench.kernels.empirical.ProbeReport` is reused). Why
+``loop`` exists: under ``vmap`` every per-run weight matrix turns the layer's matmul into a *batched* dot, and
+on XLA CPU (jaxlib 0.4.25) a batched dot is slower per FLOP than the Eigen GEMM of an unbatched one: measured
+here on a width-1024 FCN, 8 runs × 30 GD steps, vmap 1.3-1.4× slower than ``lax.map`` even single-threaded
+(``xla_cpu_multi_thread_eigen=false``, one core), i.e. not a threading effect. On an accelerator batched
+dots are what vmap is for. Both modes run the same operations per run; results agree to round-off (tested).
 
 Optimizers: ``gd`` (full batch) and ``sgd`` (minibatches of ``batch_size`` drawn without replacement, a fresh
 draw each step from the seed's key), both ``optax.sgd(learning_rate, momentum)``.
@@ -15,6 +26,7 @@ draw each step from the seed's key), both ``optax.sgd(learning_rate, momentum)``
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -27,8 +39,11 @@ import optax
 from ntk_bench.dynamics.deviation import mse_loss, output_deviation, parameter_change
 from ntk_bench.dynamics.linearization import KernelModel, kernel_predictions, linearize
 from ntk_bench.errors import require, require_choice
+from ntk_bench.kernels.empirical import ProbeReport, _shape_key
 
 OPTIMIZERS = ("gd", "sgd")
+MODES = ("vmap", "loop")
+VECTORIZE = (*MODES, "auto")
 
 ApplyFn = Callable[[Any, jax.Array], jax.Array]
 
@@ -59,6 +74,60 @@ class OptimizerSpec:
     def transform(self, learning_rate: Any = None) -> optax.GradientTransformation:
         lr = self.learning_rate if learning_rate is None else learning_rate
         return optax.sgd(lr, momentum=self.momentum)
+
+
+def over_runs(fn: Callable, mode: str) -> Callable:
+    """``fn`` applied along the leading (run) axis of every argument: ``vmap`` batches the runs into one
+    program (batched matmuls); ``loop`` is ``lax.map`` (runs in sequence in one compiled program, unbatched
+    matmuls). Same operations per run either way (module docstring)."""
+    require_choice("vectorize mode", mode, MODES)
+    if mode == "vmap":
+        return jax.vmap(fn)
+    return lambda *args: jax.lax.map(lambda a: fn(*a), args)
+
+
+def probe_vectorize(thunks: Mapping[str, Callable[[], Any]], repeats: int = 2) -> ProbeReport:
+    """Time each zero-argument ``thunks[mode]`` (first call compiles and is not timed; then best of
+    ``repeats``) and choose the fastest: the empirical NTK's ``auto`` probe applied to vectorisation modes."""
+    start = time.perf_counter()
+    report = ProbeReport(chosen="")
+    for mode, thunk in thunks.items():
+        jax.block_until_ready(thunk())
+        best = np.inf
+        for _ in range(max(1, repeats)):
+            t0 = time.perf_counter()
+            jax.block_until_ready(thunk())
+            best = min(best, time.perf_counter() - t0)
+        report.probe_times[mode] = float(best)
+    report.chosen = min(report.probe_times, key=report.probe_times.get)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+class Vectorizer:
+    """Resolves ``vectorize`` (``vmap`` | ``loop`` | ``auto``); ``auto`` probes once per shape key
+    (:func:`probe_vectorize`) and keeps the reports in :attr:`probes`."""
+
+    def __init__(self, vectorize: str = "vmap", probe_repeats: int = 2):
+        require_choice("vectorize", vectorize, VECTORIZE)
+        self.vectorize = vectorize
+        self.probe_repeats = probe_repeats
+        self.probes: list[ProbeReport] = []
+        self._choice: dict[Any, str] = {}
+
+    def resolve(self, key: Any, thunk_for: Callable[[str], Callable[[], Any]]) -> str:
+        """The mode for computations with shape ``key``; ``thunk_for(mode)``: a short representative call."""
+        if self.vectorize != "auto":
+            return self.vectorize
+        if key not in self._choice:
+            report = probe_vectorize({m: thunk_for(m) for m in MODES}, self.probe_repeats)
+            self.probes.append(report)
+            self._choice[key] = report.chosen
+        return self._choice[key]
+
+    def chosen(self) -> list[str]:
+        """The modes chosen so far (the fixed mode when not ``auto``)."""
+        return list(self._choice.values()) if self.vectorize == "auto" else [self.vectorize]
 
 
 class TrainData(NamedTuple):
@@ -117,6 +186,8 @@ class PairTrainer:
         kernel: a fixed kernel (e.g. the analytic NTK) whose closed-form predictions are tracked, or
             ``None``: gradient flow (``flow_*``, ``dev_flow_*``: the closed form of REFERENCE §5) and discrete
             GD with the same step (``kgd_*``, ``dev_kgd_*``), both full batch and from the network's own f_0.
+        vectorize: how seeds are vectorised (``vmap`` | ``loop`` | ``auto``, see :func:`over_runs`); ``auto``
+            times a one-step segment in both modes on the first state it trains (:attr:`vectorizer`).
     """
 
     def __init__(
@@ -126,6 +197,7 @@ class PairTrainer:
         optimizer: OptimizerSpec,
         layers: list[str],
         kernel: KernelModel | None = None,
+        vectorize: str = "vmap",
     ):
         m = data.x_train.shape[0]
         if optimizer.name == "sgd":
@@ -139,8 +211,9 @@ class PairTrainer:
         self.layers = list(layers)
         self.kernel = kernel
         self._tx = optimizer.transform()
-        self._segments: dict[int, Callable] = {}
-        self._metrics = jax.jit(jax.vmap(self._seed_metrics))
+        self.vectorizer = Vectorizer(vectorize)
+        self._segments: dict[tuple[str, int], Callable] = {}
+        self._metrics = {m: jax.jit(over_runs(self._seed_metrics, m)) for m in MODES}
         self._init = jax.jit(jax.vmap(self._seed_init))
 
     def init(self, variables0: Any, seeds: Any, own_kernels: KernelModel | None = None) -> PairState:
@@ -172,9 +245,16 @@ class PairTrainer:
             own_kernel,
         )
 
+    def mode(self, state: PairState) -> str:
+        """The vectorisation mode for states shaped like ``state`` (probed once for ``auto``)."""
+        return self.vectorizer.resolve(
+            _shape_key(state.params, np.asarray(self.data.x_train)),
+            lambda mode: lambda: self._segment(1, mode)(state),
+        )
+
     def metrics(self, state: PairState) -> dict[str, np.ndarray]:
         """Metrics of the current state, one value per seed."""
-        return {k: np.asarray(v) for k, v in self._metrics(state).items()}
+        return {k: np.asarray(v) for k, v in self._metrics[self.mode(state)](state).items()}
 
     def _seed_metrics(self, state: PairState) -> dict[str, jax.Array]:
         d, f = self.data, self.apply_fn
@@ -244,8 +324,8 @@ class PairTrainer:
             step=state.step + 1,
         )
 
-    def _segment(self, steps: int) -> Callable:
-        if steps not in self._segments:
+    def _segment(self, steps: int, mode: str) -> Callable:
+        if (mode, steps) not in self._segments:
 
             def run(state: PairState):
                 def body(carry, _):
@@ -254,13 +334,96 @@ class PairTrainer:
 
                 return jax.lax.scan(body, state, None, length=steps)
 
-            self._segments[steps] = jax.jit(jax.vmap(run))
-        return self._segments[steps]
+            self._segments[(mode, steps)] = jax.jit(over_runs(run, mode))
+        return self._segments[(mode, steps)]
 
     def advance(self, state: PairState, steps: int) -> tuple[PairState, dict[str, np.ndarray]]:
         """Train ``steps`` steps; metrics after each step, arrays of shape (seeds, steps)."""
-        state, metrics = self._segment(int(steps))(state)
+        state, metrics = self._segment(int(steps), self.mode(state))(state)
         return state, {k: np.asarray(v) for k, v in metrics.items()}
+
+
+class FullBatchRuns:
+    """Full-batch GD (``optax.sgd(lr, momentum)``) of one network on ``(x, y)`` for ``steps`` steps, many
+    runs at once: run i starts from ``variables[i]`` (stacked) with ``learning_rates[i]``; runs go in chunks
+    of ``max_parallel``, vectorised by ``vectorize`` (:func:`over_runs`; ``auto`` probes ``probe_steps``-step
+    runs on the first chunk of each shape). The compiled programs are kept, so repeated calls (grid, then
+    bisection) compile once."""
+
+    def __init__(
+        self,
+        apply_fn: ApplyFn,
+        x: jax.Array,
+        y: jax.Array,
+        steps: int,
+        momentum: float | None = None,
+        max_parallel: int = 64,
+        vectorize: str = "vmap",
+        probe_steps: int = 2,
+    ):
+        self.apply_fn, self.x, self.y = apply_fn, jnp.asarray(x), jnp.asarray(y)
+        self.steps, self.momentum, self.max_parallel = int(steps), momentum, int(max_parallel)
+        self.probe_steps = max(1, min(int(probe_steps), self.steps))
+        self.vectorizer = Vectorizer(vectorize)
+        self._compiled: dict[tuple[str, int, bool], Callable] = {}
+
+    def _run(self, steps: int) -> Callable:
+        apply_fn, x, y, momentum = self.apply_fn, self.x, self.y, self.momentum
+
+        def run(params: Any, lr: jax.Array) -> tuple[jax.Array, Any]:
+            tx = optax.sgd(lr, momentum=momentum)
+
+            def loss_fn(p: Any) -> jax.Array:
+                return mse_loss(apply_fn(p, x), y)
+
+            def body(carry, _):
+                p, opt_state = carry
+                loss, grad = jax.value_and_grad(loss_fn)(p)
+                updates, opt_state = tx.update(grad, opt_state, p)
+                return (optax.apply_updates(p, updates), opt_state), loss
+
+            (final, _), losses = jax.lax.scan(body, (params, tx.init(params)), None, length=steps)
+            return jnp.concatenate([losses, loss_fn(final)[None]]), final
+
+        return run
+
+    def _batched(self, mode: str, steps: int, keep_params: bool) -> Callable:
+        key = (mode, steps, keep_params)
+        if key not in self._compiled:
+            run = self._run(steps)
+            fn = run if keep_params else (lambda p, lr: run(p, lr)[0])
+            self._compiled[key] = jax.jit(over_runs(fn, mode))
+        return self._compiled[key]
+
+    def __call__(self, variables: Any, learning_rates: Any, keep_params: bool = False) -> Any:
+        """Losses (runs, steps + 1); with ``keep_params`` also the final variables, stacked like the input."""
+        lrs = np.asarray(learning_rates, dtype=np.float64)
+        n = len(lrs)
+        size = min(n, self.max_parallel)
+        losses, finals = [], []
+        for start in range(0, n, size):
+            # the last chunk is padded with copies of run 0, so every chunk has one shape (one compilation)
+            index = np.arange(start, start + size)
+            index[index >= n] = 0
+            chunk = jax.tree_util.tree_map(lambda leaf, index=index: leaf[index], variables)
+            chunk_lrs = jnp.asarray(lrs[index])
+            mode = self.vectorizer.resolve(
+                _shape_key(chunk, np.asarray(self.x)),
+                lambda m, chunk=chunk, chunk_lrs=chunk_lrs: lambda: self._batched(m, self.probe_steps, False)(
+                    chunk, chunk_lrs
+                ),
+            )
+            out = self._batched(mode, self.steps, keep_params)(chunk, chunk_lrs)
+            keep = min(size, n - start)
+            if keep_params:
+                losses.append(np.asarray(out[0])[:keep])
+                finals.append(jax.tree_util.tree_map(lambda leaf, keep=keep: leaf[:keep], out[1]))
+            else:
+                losses.append(np.asarray(out)[:keep])
+        loss = np.concatenate(losses)
+        if not keep_params:
+            return loss
+        return loss, jax.tree_util.tree_map(lambda *leaves: jnp.concatenate(leaves), *finals)
 
 
 def train_losses(
@@ -272,37 +435,10 @@ def train_losses(
     steps: int,
     momentum: float | None = None,
     max_parallel: int = 64,
+    vectorize: str = "vmap",
 ) -> np.ndarray:
-    """Full-batch training losses (runs, steps + 1) of many runs: run i starts from ``variables[i]`` (stacked)
-    and uses ``learning_rates[i]``; runs are vmapped in chunks of ``max_parallel``."""
-    lrs = np.asarray(learning_rates, dtype=np.float64)
-
-    def run(params: Any, lr: jax.Array) -> jax.Array:
-        tx = optax.sgd(lr, momentum=momentum)
-
-        def loss_fn(p: Any) -> jax.Array:
-            return mse_loss(apply_fn(p, x), y)
-
-        def body(carry, _):
-            p, opt_state = carry
-            loss, grad = jax.value_and_grad(loss_fn)(p)
-            updates, opt_state = tx.update(grad, opt_state, p)
-            return (optax.apply_updates(p, updates), opt_state), loss
-
-        (final, _), losses = jax.lax.scan(body, (params, tx.init(params)), None, length=steps)
-        return jnp.concatenate([losses, loss_fn(final)[None]])
-
-    batched = jax.jit(jax.vmap(run))
-    n = len(lrs)
-    size = min(n, max_parallel)
-    out = []
-    for start in range(0, n, size):
-        # the last chunk is padded with copies of run 0, so every chunk has one shape (one compilation)
-        index = np.arange(start, start + size)
-        index[index >= n] = 0
-        chunk = batched(jax.tree_util.tree_map(lambda leaf, index=index: leaf[index], variables), lrs[index])
-        out.append(np.asarray(chunk)[: min(size, n - start)])
-    return np.concatenate(out)
+    """Full-batch training losses (runs, steps + 1) of many runs (one-off :class:`FullBatchRuns`)."""
+    return FullBatchRuns(apply_fn, x, y, steps, momentum, max_parallel, vectorize)(variables, learning_rates)
 
 
 def stack_for_runs(variables: Any, repeats: int) -> Any:

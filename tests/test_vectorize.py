@@ -1,0 +1,88 @@
+"""Vectorisation over seeds/runs (``vectorize: vmap | loop | auto``): same numbers whichever mode runs."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from ntk_bench.architectures import model_spec_from_config
+from ntk_bench.architectures.flax_models import FlaxModel, flax_twin
+from ntk_bench.dynamics.deviation import layer_names
+from ntk_bench.dynamics.training import (
+    FullBatchRuns,
+    OptimizerSpec,
+    PairTrainer,
+    TrainData,
+    init_seeds,
+    over_runs,
+    probe_vectorize,
+    stack_for_runs,
+    unstack,
+)
+from ntk_bench.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def small():
+    spec = model_spec_from_config(
+        {"name": "fcn", "depth": 2, "width": 16, "activation": "erf", "sigma_w2": 1.5, "sigma_b2": 0.05}
+    )
+    model = FlaxModel(flax_twin(spec, 2), spec, True, "fcn")
+    rng = np.random.default_rng(7)
+    x, x_test = jnp.asarray(rng.normal(size=(8, 5))), jnp.asarray(rng.normal(size=(4, 5)))
+    data = TrainData(x, jnp.asarray(rng.normal(size=(8, 2))), x_test, jnp.asarray(rng.normal(size=(4, 2))))
+    return model, data, init_seeds(model.init, np.arange(3), x)
+
+
+def test_full_batch_runs_are_the_same_in_every_mode(small):
+    model, data, variables = small
+    runs = stack_for_runs(variables, 2)
+    lrs = np.tile([0.5, 1e6], 3)  # a diverging lane must not leak into the others in either mode
+    out = {
+        mode: FullBatchRuns(model.apply, data.x_train, data.y_train, 6, max_parallel=4, vectorize=mode)(
+            runs, lrs, keep_params=True
+        )
+        for mode in ("vmap", "loop", "auto")
+    }
+    for mode in ("loop", "auto"):
+        np.testing.assert_allclose(out[mode][0], out["vmap"][0], rtol=1e-12, atol=0)
+        for a, b in zip(jax.tree_util.tree_leaves(out[mode][1]), jax.tree_util.tree_leaves(out["vmap"][1])):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    assert out["vmap"][0].shape == (6, 7)
+    assert np.all(np.isfinite(out["vmap"][0][0::2])) and out["vmap"][0][0, -1] < out["vmap"][0][0, 0]
+
+
+def test_auto_probes_once_per_shape_and_reports(small):
+    model, data, variables = small
+    runs = FullBatchRuns(model.apply, data.x_train, data.y_train, 4, vectorize="auto")
+    runs(variables, [0.1, 0.2, 0.3])
+    runs(variables, [0.3, 0.2, 0.1])  # same shapes: no second probe
+    assert len(runs.vectorizer.probes) == 1
+    report = runs.vectorizer.probes[0]
+    assert set(report.probe_times) == {"vmap", "loop"} and report.chosen in ("vmap", "loop")
+    assert report.chosen == min(report.probe_times, key=report.probe_times.get)
+    times = {"slow": lambda: jax.numpy.ones(3) + sum(np.ones(200_000)), "fast": lambda: jnp.ones(3)}
+    assert probe_vectorize(times, repeats=1).chosen == "fast"
+
+
+def test_pair_trainer_loop_equals_vmap(small):
+    model, data, variables = small
+    layers = layer_names(unstack(variables, 0))
+    spec = OptimizerSpec("sgd", 0.3, batch_size=4, momentum=0.5)
+    got = {}
+    for mode in ("vmap", "loop"):
+        trainer = PairTrainer(model.apply, data, spec, layers, vectorize=mode)
+        state, metrics = trainer.advance(trainer.init(variables, [0, 1, 2]), 3)
+        got[mode] = (metrics, trainer.metrics(state))
+    for key in got["vmap"][0]:
+        np.testing.assert_allclose(got["loop"][0][key], got["vmap"][0][key], rtol=1e-11, atol=1e-14)
+    for key in got["vmap"][1]:
+        np.testing.assert_allclose(got["loop"][1][key], got["vmap"][1][key], rtol=1e-11, atol=1e-14)
+
+
+def test_bad_vectorize_is_a_config_error(small):
+    model, data, _ = small
+    with pytest.raises(ConfigError, match="unknown vectorize 'pmap'; allowed: vmap, loop, auto"):
+        FullBatchRuns(model.apply, data.x_train, data.y_train, 2, vectorize="pmap")
+    with pytest.raises(ConfigError, match="unknown vectorize mode 'auto'"):
+        over_runs(lambda a: a, "auto")
