@@ -46,7 +46,8 @@ def test_full_batch_runs_are_the_same_in_every_mode(small):
     }
     for mode in ("loop", "auto"):
         np.testing.assert_allclose(out[mode][0], out["vmap"][0], rtol=1e-12, atol=0)
-        for a, b in zip(jax.tree_util.tree_leaves(out[mode][1]), jax.tree_util.tree_leaves(out["vmap"][1])):
+        mine, ref = (jax.tree_util.tree_leaves(out[m][1]) for m in (mode, "vmap"))
+        for a, b in zip(mine, ref, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
     assert out["vmap"][0].shape == (6, 7)
     assert np.all(np.isfinite(out["vmap"][0][0::2])) and out["vmap"][0][0, -1] < out["vmap"][0][0, 0]
