@@ -106,6 +106,8 @@ def test_registry_documents_every_claim():
         "mean_field.critical_line",
         "xiao2020.trainable_depth_xi_1",
         "xiao2020.generalizing_depth_xi_star",
+        "xiao2020.pool_generalizes_deeper",
+        "xiao2020.pool_slows_mean_predictor_decay",
         "lee2019.gradient_flow_closed_form",
         "lee2019.deviation_slopes",
         "jacot2018.empirical_to_analytic_slope",
@@ -327,3 +329,44 @@ def test_xiao2020_claims_read_the_depth_scale_fits(tmp_path, r_squared, n_points
     claims = (xiao2020.trainable_depth_xi_1, xiao2020.generalizing_depth_xi_star, xiao2020.chaotic_memorizes)
     verdicts = [next(iter(fn([run]))).verdict for fn in claims]
     assert verdicts == expected
+
+
+def _pool_run(tmp_path, flat_depth, pool_depth, rms_ratio):
+    """A CNN run whose comparison comes from the experiment's own compare_pool_flatten on made-up maps."""
+    from ntk_bench.experiments.xiao2020 import compare_pool_flatten, parse_experiment_config
+
+    cfg = OmegaConf.to_container(
+        compose_experiment("xiao2020_cnn", "experiment.finite.enabled=false"), resolve=True
+    )
+    xc = parse_experiment_config({**cfg["experiment"], "sigma_w2": [1.0, 2.5, 3.0]})
+    theory = {"phase": ["ordered", "chaotic", "chaotic"], "xi_star": np.array([np.nan, 4.0, 2.5])}
+    jt = len(xc.times) - 1
+    chance = {name: np.full((3, len(xc.times)), np.nan) for name in ("cnn_flatten", "cnn_pool")}
+    chance["cnn_flatten"][1:, jt] = flat_depth
+    chance["cnn_pool"][1:, jt] = pool_depth
+    rms = {"cnn_flatten": np.ones((3, len(xc.depths))), "cnn_pool": np.ones((3, len(xc.depths)))}
+    rms["cnn_pool"][:, -1] = rms_ratio
+    summary = {"cnn_pool_vs_flatten": compare_pool_flatten(chance, rms, theory, xc, 16)}
+    return Run(tmp_path, {"experiment": "xiao2020_cnn", "summary": summary, "config": {}})
+
+
+def compose_experiment(name: str, *overrides: str):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=[f"experiment={name}", *overrides])
+
+
+@pytest.mark.parametrize(
+    ("flat_depth", "pool_depth", "rms_ratio", "expected"),
+    [
+        ([20.0, 12.0], [31.0, 19.0], 14.0, ["pass", "pass"]),  # the paper's picture
+        ([29.5, 23.7], [24.8, 17.8], 1.3, ["fail", "pass"]),  # measured on 4×4 digits, m = 128
+        ([20.0, 12.0], [31.0, 11.0], 0.5, ["fail", "fail"]),  # one column shallower; pooled decays faster
+        ([np.nan, np.nan], [np.nan, np.nan], 2.0, ["not-run", "pass"]),  # no column reaches chance
+    ],
+)
+def test_pool_vs_flatten_claims(tmp_path, flat_depth, pool_depth, rms_ratio, expected):
+    from ntk_bench.claims import xiao2020
+
+    run = _pool_run(tmp_path, flat_depth, pool_depth, rms_ratio)
+    claims = (xiao2020.pool_generalizes_deeper, xiao2020.pool_slows_mean_predictor_decay)
+    assert [next(iter(fn([run]))).verdict for fn in claims] == expected

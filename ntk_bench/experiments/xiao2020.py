@@ -604,7 +604,9 @@ def compare_pool_flatten(
     A depth beyond the grid (never reached chance) counts as deeper than any finite one; columns where
     neither reaches chance are uninformative and left out of ``pool_deeper_fraction``. Alongside, the depth
     where the data-dependent mean predictor falls to ``MEAN_PREDICTOR_LEVEL`` of its depth-1 value (the
-    quantity the ξ_*·ln d argument is about).
+    quantity the ξ_*·ln d argument is about), and the ratio rms_P/rms_F of the data-dependent mean predictors
+    at the deepest grid depth (pooling divides the growing diagonal of the chaotic NTK by up to d positions,
+    so the ratio rises towards ~d as depth grows; Xiao et al. 2020 §5).
     """
     jt = xc.times.index(xc.analysis_time)
     chaotic = np.flatnonzero(np.asarray(theory["phase"]) == "chaotic")
@@ -633,6 +635,11 @@ def compare_pool_flatten(
         "mean_predictor_depth_cnn_pool": [
             _mean_predictor_depth(xc.depths, mean_predictor_rms["cnn_pool"][s]) for s in chaotic
         ],
+        "mean_predictor_ratio_deepest": [
+            float(mean_predictor_rms["cnn_pool"][s, -1] / mean_predictor_rms["cnn_flatten"][s, -1])
+            for s in chaotic
+        ],
+        "deepest_depth": int(xc.depths[-1]),
         "spatial_positions_d": positions,
     }
 
