@@ -1,17 +1,30 @@
 """Claims measured by ``experiment=lr_threshold`` (the critical learning rate, REFERENCE §5).
 
 Summary keys the experiment must record (``results.json`` → ``summary.claims``; until it does, these
-claims are ``not-run``):
+claims are ``not-run``). Every entry is a mapping with one value per system (``kernel predictor``,
+``linearized network seed s``, ``network seed s``):
 
-===============================  ==========================================================================
-key                              meaning
-===============================  ==========================================================================
-claims.eta_crit_measured         the smallest learning rate at which full-batch GD on MSE diverges, found
-                                 by bisection/grid
-claims.eta_crit_theory           2/λ_max of the NTK in the same units (neural-tangents' MSE divides the
-                                 loss by |Y|: 2·|Y|/λ_max there)
-claims.eta_crit_resolution       relative width of the final bracket (or grid step) of the search
-===============================  ==========================================================================
+=================================  ========================================================================
+key                                meaning
+=================================  ========================================================================
+claims.eta_crit_measured           constant-kernel systems (kernel predictor, linearized networks): the
+                                   largest η at which full-batch GD still converges monotonically (middle
+                                   of the final bisection bracket)
+claims.eta_crit_theory             2/λ_max of that kernel in the same units (neural-tangents' MSE divides
+                                   the loss by |Y|: 2·|Y|/λ_max there)
+claims.eta_crit_resolution         relative width of the final bracket of the search
+claims.eta_crit_allowance          resolution + δ_T (the excess above 1 within which T steps may not yet
+                                   show the rise: ``experiments.lr_threshold.detection_bias``)
+claims.network_eta_crit_measured   finite networks: the same threshold
+claims.network_eta_crit_init       2|Y|/λ̂_max of the network's own full empirical NTK at init
+claims.network_eta_crit_allowance  resolution + δ_T + the measured kernel motion |1 − λ̂_max(T)/λ̂_max(0)|
+claims.network_stability_at_end    c_lo·λ̂_max(T)/λ̂_max(0) = η·λ̂_max(Θ̂_T)/(2|Y|) of the converged run at
+                                   the bracket's lower end
+claims.network_stability_allowance δ_T of that network
+=================================  ========================================================================
+
+No tolerance here is a free number: each allowance is computed per system from the run (see the
+justifications), and the fixed base tolerance is 0.
 """
 
 from ntk_bench.claims.papers import LEE2019
@@ -22,18 +35,68 @@ EXPERIMENT = "lr_threshold"
 summary_claim(
     id="lr_threshold.eta_crit",
     paper=LEE2019,
-    statement="Gradient descent on the MSE of a wide network converges iff η < η_crit = 2/λ_max(Θ).",
+    statement="Gradient descent on the MSE with a constant kernel converges iff η < η_crit = 2/λ_max(Θ) "
+    "(the kernel regime of a wide network).",
     experiment=EXPERIMENT,
     measured_key="claims.eta_crit_measured",
     expected_key="claims.eta_crit_theory",
-    stderr_key="claims.eta_crit_resolution",
+    stderr_key="claims.eta_crit_allowance",
     stderr_factor=1.0,
-    tolerance=0.05,
+    tolerance=0.0,
     mode="rel",
-    conditions="any lr_threshold run",
+    conditions="any lr_threshold run; systems: the analytic-kernel predictor and each network's "
+    "linearization (its own empirical NTK at init, its own f_0)",
     expected_text="η_crit(measured) = 2/λ_max (same loss normalisation)",
-    tolerance_text="relative 0.05 + the search's relative resolution",
-    justification="Near η_crit the top mode's factor |1 − η·λ_max| is ≈ 1, so divergence within a finite "
-    "number of steps is detected only a few percent above the threshold; finite width moves λ_max by "
-    "O(n^{-1/2}).",
+    tolerance_text="relative δ_T + the search's relative resolution (both computed per system)",
+    justification="Theory, not a chosen number: below η_crit every eigenmode contracts, so the loss is "
+    "monotone and the run is classified converged; above 1 + δ_T times η_crit a loss rise within T steps "
+    "is guaranteed by the bound in experiments.lr_threshold.detection_bias (from the top mode's share of "
+    "L_0). So the boundary lies in [1, 1 + δ_T]·η_crit, and the bracket adds its own width.",
+)
+
+summary_claim(
+    id="lr_threshold.network_eta_crit",
+    paper=LEE2019,
+    statement="A wide network trained by full-batch GD on the MSE converges iff η < 2/λ̂_max of its NTK at "
+    "initialisation, up to the kernel's own motion during training (O(n^{-1/2})).",
+    experiment=EXPERIMENT,
+    measured_key="claims.network_eta_crit_measured",
+    expected_key="claims.network_eta_crit_init",
+    stderr_key="claims.network_eta_crit_allowance",
+    stderr_factor=1.0,
+    tolerance=0.0,
+    mode="rel",
+    conditions="lr_threshold runs with finite networks; the default width 1024 is where the issue's "
+    "±10% also holds (reported in summary.acceptance)",
+    expected_text="η_crit(measured) = 2|Y|/λ̂_max(Θ̂_0)",
+    tolerance_text="relative δ_T + resolution + measured |1 − λ̂_max(T)/λ̂_max(0)| (per network)",
+    justification="The constant-kernel statement holds exactly for the linearization (claim "
+    "lr_threshold.eta_crit); the network differs from it only through the kernel's motion, which is "
+    "measured in the same run (the NTK after training at the largest converging η) rather than assumed. "
+    "Measured (depth 2 erf, digits m = 32): λ̂_max falls 3-12% in the first ~20 steps at width 256 and "
+    "2.5-6% at width 1024, and the threshold sits above 2|Y|/λ̂_max(Θ̂_0) by about that much (1.12/1.03/1.12 "
+    "at 256, 1.05/1.02/1.06 at 1024) while the linearized networks give 1.00: detection resolution "
+    "(200 vs 1000 steps gave the same thresholds) is not the cause. A threshold off for another reason "
+    "(e.g. a wrong η normalisation, a factor 2) fails.",
+)
+
+summary_claim(
+    id="lr_threshold.network_stable_at_end",
+    paper=LEE2019,
+    statement="Gradient descent only settles where it is linearly stable: a network that converged at "
+    "step size η ends with η·λ̂_max(Θ̂_T) ≤ 2|Y|.",
+    experiment=EXPERIMENT,
+    measured_key="claims.network_stability_at_end",
+    expected=1.0,
+    stderr_key="claims.network_stability_allowance",
+    stderr_factor=1.0,
+    tolerance=0.0,
+    mode="le",
+    conditions="lr_threshold runs with finite networks, at the largest converging η of the search",
+    expected_text="η·λ̂_max(Θ̂_T)/(2|Y|) ≤ 1",
+    tolerance_text="+ δ_T of that network (a slowly growing top mode may not show within T steps)",
+    justification="At a zero-residual minimum of ½·mean((f − Y)²) the Hessian's nonzero eigenvalues are "
+    "those of Θ̂/|Y|, so GD with η > 2|Y|/λ̂_max(Θ̂_T) would amplify the top mode (the bound Lewkowycz "
+    "et al. 2020 find the catapult ends below). The run at the bracket's lower end sits at this edge "
+    "(measured 0.98-1.00): it is what explains thresholds above 2|Y|/λ̂_max(Θ̂_0).",
 )
