@@ -108,6 +108,8 @@ def test_registry_documents_every_claim():
         "xiao2020.generalizing_depth_xi_star",
         "xiao2020.pool_generalizes_deeper",
         "xiao2020.pool_slows_mean_predictor_decay",
+        "xiao2020.finite_width_agreement",
+        "xiao2020.finite_width_improves",
         "lee2019.gradient_flow_closed_form",
         "lee2019.deviation_slopes",
         "jacot2018.empirical_to_analytic_slope",
@@ -369,4 +371,33 @@ def test_pool_vs_flatten_claims(tmp_path, flat_depth, pool_depth, rms_ratio, exp
 
     run = _pool_run(tmp_path, flat_depth, pool_depth, rms_ratio)
     claims = (xiao2020.pool_generalizes_deeper, xiao2020.pool_slows_mean_predictor_decay)
+    assert [next(iter(fn([run]))).verdict for fn in claims] == expected
+
+
+def _finite_run(tmp_path, diffs, slope):
+    from ntk_bench.analysis.agreement import agreement_by_width
+
+    widths = [32, 128, 512]
+    # |Δacc| per width from the given means; output errors falling with the given log-log slope
+    accuracy_diff = np.array([[d, -d] for d in diffs])
+    output_error = np.array([[0.5 * (w / 32) ** slope] for w in widths])
+    entry = agreement_by_width(widths, accuracy_diff, output_error, 0.05)
+    summary = {"models": ["fcn"], "fcn": {"finite_width": entry}}
+    return Run(tmp_path, {"experiment": "xiao2020_fcn", "summary": summary, "config": {}})
+
+
+@pytest.mark.parametrize(
+    ("diffs", "slope", "expected"),
+    [
+        ([0.078, 0.020, 0.0095], -0.45, ["pass", "pass"]),  # measured FCN on digits (nightly baseline)
+        ([0.15, 0.10, 0.08], -0.45, ["fail", "pass"]),  # converging, but not within 0.05 at the widest
+        ([0.02, 0.03, 0.01], -0.45, ["pass", "fail"]),  # accuracy gap not shrinking with width
+        ([0.03, 0.02, 0.01], -0.1, ["pass", "fail"]),  # output error barely shrinking
+    ],
+)
+def test_finite_width_claims(tmp_path, diffs, slope, expected):
+    from ntk_bench.claims import xiao2020
+
+    run = _finite_run(tmp_path, diffs, slope)
+    claims = (xiao2020.finite_width_agreement, xiao2020.finite_width_improves)
     assert [next(iter(fn([run]))).verdict for fn in claims] == expected
