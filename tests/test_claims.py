@@ -341,6 +341,7 @@ def _pool_run(tmp_path, flat_depth, pool_depth, rms_ratio):
         compose_experiment("xiao2020_cnn", "experiment.finite.enabled=false"), resolve=True
     )
     xc = parse_experiment_config({**cfg["experiment"], "sigma_w2": [1.0, 2.5, 3.0]})
+    # the grid reaches 40 = 10·ξ_* and 16·ξ_*: both columns are deep enough for the mean-predictor claim
     theory = {"phase": ["ordered", "chaotic", "chaotic"], "xi_star": np.array([np.nan, 4.0, 2.5])}
     jt = len(xc.times) - 1
     chance = {name: np.full((3, len(xc.times)), np.nan) for name in ("cnn_flatten", "cnn_pool")}
@@ -372,6 +373,17 @@ def test_pool_vs_flatten_claims(tmp_path, flat_depth, pool_depth, rms_ratio, exp
     run = _pool_run(tmp_path, flat_depth, pool_depth, rms_ratio)
     claims = (xiao2020.pool_generalizes_deeper, xiao2020.pool_slows_mean_predictor_decay)
     assert [next(iter(fn([run]))).verdict for fn in claims] == expected
+
+
+def test_pool_mean_predictor_claim_judges_only_deep_columns(tmp_path):
+    from ntk_bench.claims import xiao2020
+
+    run = _pool_run(tmp_path, [20.0, 12.0], [31.0, 19.0], 0.9)
+    comparison = run.summary["cnn_pool_vs_flatten"]
+    assert comparison["deepest_depth_over_xi_star"] == [10.0, 16.0]
+    assert next(iter(xiao2020.pool_slows_mean_predictor_decay([run]))).verdict == "fail"
+    comparison["deepest_depth_over_xi_star"] = [3.8, 4.9]  # near the critical line: not deep enough to judge
+    assert next(iter(xiao2020.pool_slows_mean_predictor_decay([run]))).verdict == "not-run"
 
 
 def _finite_run(tmp_path, diffs, slope):

@@ -640,6 +640,7 @@ def compare_pool_flatten(
             for s in chaotic
         ],
         "deepest_depth": int(xc.depths[-1]),
+        "deepest_depth_over_xi_star": (xc.depths[-1] / theory["xi_star"][chaotic]).tolist(),
         "spatial_positions_d": positions,
     }
 
