@@ -33,6 +33,7 @@ TOY = {
         "widths": [4, 8],
         "betas": [0.25, 0.5],
         "samples": 40,
+        "samples_max_beta": 80,
         "chunk": 16,
         "bootstrap": 20,
     },
@@ -107,6 +108,9 @@ def test_hanin_nica_fluctuations(tmp_path):
     assert series["depth"] == [1, 2, 2, 4] and series["beta"] == [0.25, 0.5, 0.25, 0.5]
     assert all(r >= 1 for r in series["ratio"])  # E[Θ²] ≥ E[Θ]² (Jensen)
     assert [c["beta"] for c in doc["summary"]["collapse"]] == [0.25, 0.5]
+    assert series["samples"] == [40, 80, 40, 80]  # geometric in β
+    test = doc["summary"]["collapse_test"]
+    assert test["comparisons"] == 2 and test["z_critical"] > 1.96
     assert doc["summary"]["model"]["activation"] == "relu"
 
 
@@ -138,6 +142,13 @@ def test_lr_threshold_records_divergence_and_continues(tmp_path):
         ("lee2019_linearization", {"lr_fraction": -1}, "experiment.lr_fraction=-1"),
         ("jacot2018_convergence", {"ntk_implementation": "magic"}, "allowed: jacobian_contraction"),
         ("hanin_nica_fluctuations", {"betas": [0.3]}, "not a whole depth"),
+        ("hanin_nica_fluctuations", {"samples_max_beta": 10}, "experiment.samples_max_beta=10"),
+        ("hanin_nica_fluctuations", {"alpha": 1.5}, "experiment.alpha=1.5 must be in"),
+        (
+            "lr_threshold",
+            {"vectorize": "pmap"},
+            "unknown experiment.vectorize 'pmap'; allowed: vmap, loop, auto",
+        ),
         ("lr_threshold", {"grid": [1.0]}, "at least 2 values"),
     ],
 )

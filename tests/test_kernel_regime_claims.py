@@ -82,3 +82,45 @@ def test_lr_threshold_claims_pass_on_theory_and_fail_off_it(tmp_path):
     bad = _lr_summary(net_c=1.1, kernel_ratio=0.955, lo_over_c=1.0)
     verdicts = _verdicts("lr_threshold.network_stable_at_end", "lr_threshold", bad, tmp_path)
     assert verdicts["lr_threshold network seed 0"] == "fail"
+
+
+def _collapsing_cells(shift=0.0, shifted_width=64):
+    """log R on a widths × β grid that collapses (one curve 4β plus noise well inside the intervals);
+    ``shift`` moves one width's curve up at every β."""
+    from ntk_bench.experiments.hanin_nica import collapse_test
+
+    widths, betas, log_r, ci = [], [], [], []
+    noise = np.random.default_rng(0).normal(scale=0.02, size=12)
+    for i, (n, beta) in enumerate((n, b) for n in (16, 32, 64) for b in (0.0625, 0.125, 0.25, 0.5)):
+        value = 4 * beta + noise[i] + (shift if n == shifted_width else 0.0)
+        half = 0.05 + 0.3 * beta  # intervals widen with β, as measured
+        (
+            widths.append(n),
+            betas.append(beta),
+            log_r.append(value),
+            ci.append((value - half, value + half * 1.5)),
+        )
+    return collapse_test(np.array(widths), np.array(betas), np.array(log_r), ci, alpha=0.05)
+
+
+def test_collapse_test_passes_a_collapse_and_fails_a_shifted_width(tmp_path):
+    from ntk_bench.experiments.hanin_nica import facing_stderr, samples_for
+
+    ok = _collapsing_cells()
+    assert ok["comparisons"] == 12 and ok["max_z"] < ok["z_critical"]
+    assert ok["z_critical"] == pytest.approx(2.865, abs=1e-3)  # Φ^{-1}(1 − 0.05/24)
+    shifted = _collapsing_cells(shift=0.6)  # beyond the intervals (half-widths 0.07-0.2) at every β
+    assert shifted["max_z"] > shifted["z_critical"] and 64 in shifted["worst"]["widths"]
+    summary = {"claims": {"collapse_max_z": ok["max_z"], "collapse_z_critical": ok["z_critical"]}}
+    assert set(_verdicts("hanin_nica.collapse", "hanin_nica_fluctuations", summary, tmp_path).values()) == {
+        "pass"
+    }
+    summary = {"claims": {"collapse_max_z": shifted["max_z"], "collapse_z_critical": shifted["z_critical"]}}
+    assert set(_verdicts("hanin_nica.collapse", "hanin_nica_fluctuations", summary, tmp_path).values()) == {
+        "fail"
+    }
+    # the facing side of a skewed interval sets σ; geometric sample growth between the end points
+    assert facing_stderr(1.0, (0.5, 2.0), other=3.0) == pytest.approx(1.0 / 1.959964)
+    assert facing_stderr(1.0, (0.5, 2.0), other=0.0) == pytest.approx(0.5 / 1.959964)
+    assert facing_stderr(1.0, (0.99, 2.0), other=0.0) == pytest.approx(1.01 / 4 / 1.959964)
+    assert [samples_for(b, [0.0625, 0.5], 1000, 4000) for b in (0.0625, 0.25, 0.5)] == [1000, 1811, 4000]

@@ -10,9 +10,21 @@ that every β is measured at every width and the collapse can be read off at equ
 ``samples`` independent inits give Θ̂(x, x) on one input x (the first training example; for a ReLU network
 the law of Θ̂(x, x) depends on x only through ‖x‖, as the first layer is rotation invariant), computed as the
 squared gradient norm (exactly the empirical NTK diagonal), vmapped over inits in chunks. Reported per cell:
-the ratio R = mean(Θ̂²)/mean(Θ̂)², log R with a bootstrap 95% interval; per β: the spread of log R across
-widths (max − min) next to the bootstrap half-widths; the growth rate a of ``log R ≈ a β + b`` (OLS over all
-cells, and per width).
+the ratio R = mean(Θ̂²)/mean(Θ̂)², log R with a bootstrap 95% interval, and Var[log Θ̂] (equal to log R for a
+log-normal Θ̂; far less noisy); per β: the spread of log R across widths (max − min) next to the bootstrap
+half-widths; the growth rate a of ``log R ≈ a β + b`` (OLS over all cells, and per width).
+
+Samples per cell grow geometrically with β, from ``samples`` at the smallest β to ``samples_max_beta`` at the
+largest (:func:`samples_for`): Θ̂ is heavy-tailed (≈ log-normal with log-variance ≈ log R), so the relative
+variance of the moment estimator of E[Θ̂²], (E[Θ̂⁴]/E[Θ̂²]² − 1)/N, grows exponentially in β. Measured at
+β = 1/2: 1000 inits per cell gave log R = 1.60 / 2.04 / 2.53 at widths 16 / 32 / 64, 8000 gave 1.68 / 1.88
+/ 1.92 (eighths of those 8000 ranged 1.49-2.22 at width 64): the apparent non-collapse was sampling noise.
+
+Collapse test (:func:`collapse_test`): for every β and every pair of widths the difference of log R is
+compared with its bootstrap uncertainty, z = |Δ| / √(s_a² + s_b²), s = the side of each cell's 95% interval
+that faces the other value / 1.96 (the intervals of a heavy-tailed estimator are skewed). The largest z must
+stay below the normal critical value at level ``alpha`` with a Bonferroni correction over all comparisons;
+a width whose curve is shifted by more than its uncertainty fails.
 
 Defaults pin ReLU, σ_w² = 2, σ_b² = 0 and the standard parameterization (the He-initialised network of the
 paper; ``null`` in the config keeps the model group's value). The twin keeps trainable biases (zero at init);
@@ -28,11 +40,13 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from scipy.stats import norm
 
 from ntk_bench.analysis.slopes import linear_fit
 from ntk_bench.errors import require
 from ntk_bench.experiments.finite_width import (
     build_model,
+    knob_float,
     knob_int,
     knob_list,
     knob_widths,
@@ -79,6 +93,58 @@ def bootstrap_log_ratio(samples: np.ndarray, draws: int, rng: np.random.Generato
     return float(np.percentile(logs, 2.5)), float(np.percentile(logs, 97.5))
 
 
+def samples_for(beta: float, betas: list[float], samples: int, samples_max_beta: int) -> int:
+    """Inits for a cell at ``beta``: geometric in β from ``samples`` (smallest β) to ``samples_max_beta``
+    (largest β), N(β) = N_0·(N_1/N_0)^{(β − β_0)/(β_1 − β_0)} (module docstring: the estimator's relative
+    variance grows exponentially in β)."""
+    lo, hi = min(betas), max(betas)
+    frac = 0.0 if hi == lo else (beta - lo) / (hi - lo)
+    return int(round(samples * (samples_max_beta / samples) ** frac))
+
+
+def facing_stderr(value: float, ci: tuple[float, float], other: float) -> float:
+    """Standard error of ``value`` toward ``other`` from its 95% interval: the facing side / 1.96, floored
+    at half the symmetric half-width (a percentile interval can sit almost entirely on one side)."""
+    lo, hi = ci
+    side = (hi - value) if other > value else (value - lo)
+    return max(side, (hi - lo) / 4) / 1.959963984540054
+
+
+def collapse_test(
+    widths: np.ndarray, betas: np.ndarray, log_r: np.ndarray, ci: list[tuple[float, float]], alpha: float
+) -> dict[str, Any]:
+    """Pairwise consistency of log R across widths at equal β (module docstring).
+
+    Returns per β the largest z = |Δ log R|/√(s_a² + s_b²) over width pairs, the overall maximum, the
+    Bonferroni critical value z_crit = Φ^{-1}(1 − α/(2·comparisons)), and the pair that attains it.
+    """
+    per_beta, worst, comparisons = [], (0.0, None), 0
+    for beta in sorted(set(betas.tolist())):
+        idx = np.flatnonzero(betas == beta)
+        best = (0.0, None)
+        for a_pos, a in enumerate(idx):
+            for b in idx[a_pos + 1 :]:
+                comparisons += 1
+                se = np.hypot(
+                    facing_stderr(log_r[a], ci[a], log_r[b]), facing_stderr(log_r[b], ci[b], log_r[a])
+                )
+                z = float(abs(log_r[a] - log_r[b]) / se) if se > 0 else float("inf")
+                if z >= best[0]:
+                    best = (z, (int(widths[a]), int(widths[b])))
+        per_beta.append({"beta": float(beta), "max_z": best[0], "pair": best[1]})
+        if best[0] >= worst[0]:
+            worst = (best[0], {"beta": float(beta), "widths": best[1]})
+    z_crit = float(norm.ppf(1 - alpha / (2 * max(comparisons, 1))))
+    return {
+        "per_beta": per_beta,
+        "max_z": worst[0],
+        "worst": worst[1],
+        "z_critical": z_crit,
+        "comparisons": comparisons,
+        "alpha": alpha,
+    }
+
+
 def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """E[Θ̂²]/E[Θ̂]² over inits on a depth × width grid against β = depth/width; figure into ``job_dir``."""
     exp = cfg["experiment"]
@@ -86,6 +152,9 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     betas = sorted(knob_list(exp, "betas", (0.0625, 0.125, 0.25, 0.5), kind=float, minimum=0.0))
     require(all(b > 0 for b in betas), f"experiment.betas={betas} must be > 0")
     samples = knob_int(exp, "samples", 1000, 2)
+    samples_max_beta = knob_int(exp, "samples_max_beta", 4000, samples)
+    alpha = knob_float(exp, "alpha", 0.05)
+    require(alpha < 1, f"experiment.alpha={alpha!r} must be in (0, 1)")
     chunk = knob_int(exp, "chunk", 250, 1)
     draws = knob_int(exp, "bootstrap", 200, 10)
     input_index = knob_int(exp, "input_index", 0, 0)
@@ -105,18 +174,21 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     require(input_index < data.n_train, f"experiment.input_index={input_index} >= n_train={data.n_train}")
     base = jax.random.PRNGKey(int(cfg.get("seed", 0)))
     rng = np.random.default_rng(int(cfg.get("seed", 0)))
-    ratios, ci, means, thetas = [], [], [], []
+    ratios, ci, means, thetas, log_var, counts = [], [], [], [], [], []
     model = None
     for i in progress(range(len(cells)), len(cells), f"{NAME}: cell"):
         n, depth, _ = cells[i]
         model = build_model(cfg, data, width=n, depth=depth, out_dim=1)
         x = model.prepare(data.x_train[input_index : input_index + 1])
-        keys = jax.random.split(jax.random.fold_in(base, i), samples)
-        theta = ntk_diagonal_samples(model, x, keys, min(chunk, samples))
+        count = samples_for(cells[i][2], betas, samples, samples_max_beta)
+        keys = jax.random.split(jax.random.fold_in(base, i), count)
+        theta = ntk_diagonal_samples(model, x, keys, min(chunk, count))
         thetas.append(theta)
+        counts.append(count)
         ratios.append(moment_ratio(theta))
         ci.append(bootstrap_log_ratio(theta, draws, rng))
         means.append(float(np.mean(theta)))
+        log_var.append(float(np.var(np.log(theta))))
     assert model is not None
     log_r = np.log(np.asarray(ratios))
     beta_arr = np.array([c[2] for c in cells])
@@ -139,8 +211,12 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
                 "spread_log_ratio": float(np.ptp(log_r[sel])),
                 "relative_spread_ratio": float(np.ptp(np.exp(log_r[sel])) / np.mean(np.exp(log_r[sel]))),
                 "max_bootstrap_half_width": float(max(half)),
+                "var_log_theta_by_width": {
+                    int(n): float(v) for n, v in zip(width_arr[sel], np.asarray(log_var)[sel], strict=True)
+                },
             }
         )
+    consistency = collapse_test(width_arr, beta_arr, log_r, ci, alpha)
     spreads = [c["spread_log_ratio"] for c in collapse]
     per_beta_mean = [float(np.mean(log_r[beta_arr == beta])) for beta in betas]
     beta_range = float(np.ptp(per_beta_mean))
@@ -157,6 +233,8 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             "log_ratio_ci_low": [c[0] for c in ci],
             "log_ratio_ci_high": [c[1] for c in ci],
             "mean_theta": means,
+            "var_log_theta": log_var,
+            "samples": counts,
         },
         summary={
             "growth_rate": overall.to_dict(),
@@ -165,8 +243,12 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             "hanin_nica_rate": HANIN_NICA_RATE,
             "collapse": collapse,
             "max_spread_log_ratio": float(max(spreads)),
+            "collapse_test": consistency,
             "claims": {  # read by ntk_bench.claims.hanin_nica
-                # largest spread across widths at equal β, relative to the range of log R over β
+                # largest pairwise |Δ log R|/σ across widths at equal β, and its Bonferroni critical value
+                "collapse_max_z": consistency["max_z"],
+                "collapse_z_critical": consistency["z_critical"],
+                # largest spread across widths at equal β, relative to the range of log R over β (reported)
                 "collapse_relative_spread": float(max(spreads)) / beta_range
                 if beta_range > 0
                 else float("nan"),
@@ -174,14 +256,20 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             },
             "mean_spread_log_ratio": float(np.mean(spreads)),
             "samples": samples,
+            "samples_max_beta": samples_max_beta,
             "input_index": input_index,
             "model": model_summary(model),
         },
-        arrays={"theta_samples": np.stack(thetas), "widths": width_arr, "betas": beta_arr},
+        arrays={
+            "theta_samples": np.concatenate(thetas),
+            "theta_cell": np.repeat(np.arange(len(cells)), counts),
+            "widths": width_arr,
+            "betas": beta_arr,
+        },
     )
     title = (
         f"{NAME}: {model.spec.name} {model.spec.activation} σ_w²={model.spec.sigma_w2:g} "
-        f"({model.spec.parameterization}), {samples} inits per cell"
+        f"({model.spec.parameterization}), {samples}-{samples_max_beta} inits per cell"
     )
     figure = save_figure(
         collapse_figure(widths, width_arr, beta_arr, log_r, ci, overall, title), job_dir / NAME
