@@ -44,6 +44,7 @@ from ntk_bench.kernels.empirical import ProbeReport, _shape_key
 OPTIMIZERS = ("gd", "sgd")
 MODES = ("vmap", "loop")
 VECTORIZE = (*MODES, "auto")
+PROBE_STEPS = 4  # training steps timed by the ``auto`` probe (1 step was dominated by per-call overhead)
 
 ApplyFn = Callable[[Any, jax.Array], jax.Array]
 
@@ -108,7 +109,7 @@ class Vectorizer:
     """Resolves ``vectorize`` (``vmap`` | ``loop`` | ``auto``); ``auto`` probes once per shape key
     (:func:`probe_vectorize`) and keeps the reports in :attr:`probes`."""
 
-    def __init__(self, vectorize: str = "vmap", probe_repeats: int = 2):
+    def __init__(self, vectorize: str = "vmap", probe_repeats: int = 3):
         require_choice("vectorize", vectorize, VECTORIZE)
         self.vectorize = vectorize
         self.probe_repeats = probe_repeats
@@ -187,7 +188,8 @@ class PairTrainer:
             ``None``: gradient flow (``flow_*``, ``dev_flow_*``: the closed form of REFERENCE §5) and discrete
             GD with the same step (``kgd_*``, ``dev_kgd_*``), both full batch and from the network's own f_0.
         vectorize: how seeds are vectorised (``vmap`` | ``loop`` | ``auto``, see :func:`over_runs`); ``auto``
-            times a one-step segment in both modes on the first state it trains (:attr:`vectorizer`).
+            times a ``PROBE_STEPS``-step segment in both modes on the first state it trains
+            (:attr:`vectorizer`).
     """
 
     def __init__(
@@ -249,7 +251,7 @@ class PairTrainer:
         """The vectorisation mode for states shaped like ``state`` (probed once for ``auto``)."""
         return self.vectorizer.resolve(
             _shape_key(state.params, np.asarray(self.data.x_train)),
-            lambda mode: lambda: self._segment(1, mode)(state),
+            lambda mode: lambda: self._segment(PROBE_STEPS, mode)(state),
         )
 
     def metrics(self, state: PairState) -> dict[str, np.ndarray]:
@@ -359,7 +361,7 @@ class FullBatchRuns:
         momentum: float | None = None,
         max_parallel: int = 64,
         vectorize: str = "vmap",
-        probe_steps: int = 2,
+        probe_steps: int = PROBE_STEPS,
     ):
         self.apply_fn, self.x, self.y = apply_fn, jnp.asarray(x), jnp.asarray(y)
         self.steps, self.momentum, self.max_parallel = int(steps), momentum, int(max_parallel)
