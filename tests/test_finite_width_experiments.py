@@ -26,6 +26,7 @@ TOY = {
         "batch_size": 4,
         "n_train": 8,
         "n_test": 4,
+        "vectorize": "loop",  # auto is tested in test_vectorize.py; loop vs vmap equality there too
         **FAST_NTK,
     },
     "jacot2018_convergence": {"widths": [16, 32, 64], "seeds": 2, "n_train": 6, **FAST_NTK},
@@ -92,6 +93,7 @@ def test_lee2019_linearization(tmp_path):
     assert len(doc["series"]["step"]) == 5 and "sgd/n16/dev_flow_train" in doc["series"]
     assert summary["diverged_seeds_per_width"] == {"sgd": [0, 0]}
     assert summary["eta_crit"][0]["sgd"] < summary["eta_crit"][0]["gd"]
+    assert summary["vectorize"] == "loop" and summary["vectorize_probes"] == []
 
 
 def test_jacot2018_convergence(tmp_path):

@@ -36,6 +36,7 @@ from ntk_bench.dynamics.linearization import (
 )
 from ntk_bench.dynamics.training import (
     OPTIMIZERS,
+    VECTORIZE,
     OptimizerSpec,
     PairTrainer,
     TrainData,
@@ -49,6 +50,7 @@ from ntk_bench.experiments.finite_width import (
     build_model,
     check_width_range,
     empirical_ntk_for,
+    knob_choice,
     knob_float,
     knob_int,
     knob_optional_int,
@@ -92,6 +94,7 @@ class Settings:
     momentum: float | None
     checkpoints: int
     kernel_points: int | None
+    vectorize: str = "auto"
 
 
 def settings_from(exp: Mapping[str, Any], n_train: int) -> Settings:
@@ -124,6 +127,7 @@ def settings_from(exp: Mapping[str, Any], n_train: int) -> Settings:
         momentum=momentum,
         checkpoints=checkpoints,
         kernel_points=knob_optional_int(exp, "kernel_points", 2),
+        vectorize=knob_choice(exp, "vectorize", "auto", VECTORIZE),
     )
 
 
@@ -141,6 +145,7 @@ def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     kernel_change = {o: np.full((n_w, s.seeds, len(checkpoint_steps)), np.nan) for o in s.optimizers}
     init_error = np.full((n_w, s.seeds), np.nan)
     lrs, eta_crits, lambda_max, probes, layers_by_width = [], [], [], [], []
+    vectorize_probes: list[dict[str, Any]] = []
     analytic_cache: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
     kernel_source = "analytic"
 
@@ -184,7 +189,7 @@ def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         train_data = TrainData(x_train, jnp.asarray(data.y_train), x_test, jnp.asarray(data.y_test))
         for opt in s.optimizers:
             spec = OptimizerSpec(opt, lrs[-1][opt], s.batch_size if opt == "sgd" else None, s.momentum)
-            trainer = PairTrainer(model.apply, train_data, spec, layers, kernel)
+            trainer = PairTrainer(model.apply, train_data, spec, layers, kernel, vectorize=s.vectorize)
             own = (
                 own_kernels(model, ntk, variables0, x_train, x_test, data.y_train, s) if opt == "gd" else None
             )
@@ -198,6 +203,9 @@ def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
                     theta = ntk(unstack(state.params, i), probe_x)
                     kernel_change[opt][wi, i, ci] = relative_frobenius(theta, theta0[i])
             chunks.insert(0, initial_metrics(trainer_state0, train_data, list(chunks[-1])))
+            vectorize_probes.extend(
+                {"width": int(width), "optimizer": opt, **p.to_dict()} for p in trainer.vectorizer.probes
+            )
             for metric in chunks[-1]:
                 series = np.concatenate([c[metric].reshape(s.seeds, -1) for c in chunks], axis=1)
                 per_step[opt].setdefault(metric, np.full((n_w, s.seeds, s.steps + 1), np.nan))[wi] = series
@@ -214,6 +222,8 @@ def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             "lr_fraction": s.lr_fraction,
             "kernel_source": kernel_source,
             "ntk_probes": probes,
+            "vectorize": s.vectorize,
+            "vectorize_probes": vectorize_probes,
             "model": model_summary(model),
             "n_train": data.n_train,
             "n_test": data.n_test,
