@@ -87,3 +87,18 @@ def test_bad_vectorize_is_a_config_error(small):
         FullBatchRuns(model.apply, data.x_train, data.y_train, 2, vectorize="pmap")
     with pytest.raises(ConfigError, match="unknown vectorize mode 'auto'"):
         over_runs(lambda a: a, "auto")
+
+
+def test_pair_trainer_auto_probes_once_and_matches(small):
+    model, data, variables = small
+    layers = layer_names(unstack(variables, 0))
+    spec = OptimizerSpec("gd", 0.3)
+    auto = PairTrainer(model.apply, data, spec, layers, vectorize="auto")
+    fixed = PairTrainer(model.apply, data, spec, layers, vectorize="vmap")
+    state_a, got = auto.advance(auto.init(variables, [0, 1, 2]), 2)
+    _, again = auto.advance(state_a, 2)
+    _, want = fixed.advance(fixed.init(variables, [0, 1, 2]), 2)
+    assert len(auto.vectorizer.probes) == 1 and auto.vectorizer.chosen()[0] in ("vmap", "loop")
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-11, atol=1e-14)
+    assert again["train_loss"].shape == (3, 2)
