@@ -60,7 +60,7 @@ def _lr_summary(kernel_c=1.0, net_c=1.05, kernel_ratio=0.95, lo_over_c=0.998):
     bias = 0.004
     constant = {"kernel predictor": Threshold(kernel_c * 0.998, kernel_c / 0.998, 10.0, bias)}
     nets = {"network seed 0": Threshold(net_c * 0.998, net_c / 0.998, 8.0, bias)}
-    motion = {"network seed 0": abs(1 - kernel_ratio)}
+    motion = {"network seed 0": abs(1 / kernel_ratio - 1)}
     stability = {"network seed 0": net_c * lo_over_c * kernel_ratio}
     return {"claims": claim_values(constant, nets, motion, stability)}
 
