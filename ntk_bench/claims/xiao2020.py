@@ -228,7 +228,10 @@ def finite_width_agreement(runs: Sequence[Run]) -> Iterator[ClaimResult]:
 )
 def finite_width_improves(runs: Sequence[Run]) -> Iterator[ClaimResult]:
     for subject, run, entry in _finite_checks(runs):
-        if not entry or len(entry.get("widths", [])) < MIN_COLUMNS:
+        if not entry:
+            yield not_run(subject, "the finite-width check was not run", runs=[run])
+            continue
+        if len(entry.get("widths", [])) < MIN_COLUMNS:
             yield not_run(subject, f"the finite-width check has fewer than {MIN_COLUMNS} widths", runs=[run])
             continue
         diffs = entry["mean_abs_accuracy_diff"]
