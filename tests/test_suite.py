@@ -184,6 +184,9 @@ def test_slurm_launcher_config_renders_the_sbatch_script(tmp_path, monkeypatch):
 # ------------------------------------------------------------------------------- quick, kill, resume
 
 
+# 47 s of the default tier's 5 min 16 s (fresh clone, 2026-12-01): slow tier. The resume logic stays in the
+# default tier through test_resume_skips_only_a_complete_run_of_the_same_config_and_force_recomputes.
+@pytest.mark.slow
 def test_quick_suite_killed_mid_way_resumes_to_the_uninterrupted_results(tmp_path):
     """``suite=quick`` end to end, interrupted by a real SIGKILL after 3 of its 6 cells (the runner's
     NTK_BENCH_CRASH_AFTER hook), then rerun with the same command: the 3 complete cells are skipped untouched,

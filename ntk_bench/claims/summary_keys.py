@@ -35,9 +35,11 @@ def _as_float(value: Any) -> float | None:
 
 
 def run_label(run: Run) -> str:
-    """A short description of a run for the claims table: experiment and model name/activation if any."""
+    """A short description of a run for the claims table: experiment and model name/activation if any
+    (an activation pinned by the experiment group, as hanin_nica_fluctuations pins relu, wins)."""
     model = run.config.get("model") or {}
-    parts = [run.experiment, str(model.get("name", "")), str(model.get("activation", ""))]
+    activation = (run.config.get("experiment") or {}).get("activation") or model.get("activation", "")
+    parts = [run.experiment, str(model.get("name", "")), str(activation)]
     return " ".join(p for p in parts if p)
 
 
