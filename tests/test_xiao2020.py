@@ -29,7 +29,7 @@ from ntk_bench.dynamics.kernel_regression import (
 )
 from ntk_bench.dynamics.parametric_stax import ParametricKernelPass, ParametricNetwork
 from ntk_bench.errors import ConfigError
-from ntk_bench.experiments.xiao2020 import parse_experiment_config
+from ntk_bench.experiments.xiao2020 import centre_labels_over_train, parse_experiment_config
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.results import load_run
 from ntk_bench.runner import run_job
@@ -290,6 +290,7 @@ BASE = {"name": "x", "sigma_w2": [1.0, 2.0], "depths": [0, 1], "times": [1, 8]}
         ({"times": None}, "must be a list"),
         ({"models": ["mlp"]}, "unknown experiment.models entry 'mlp'"),
         ({"predictor": "exact"}, "unknown experiment.predictor"),
+        ({"labels": "centered"}, "unknown experiment.labels"),
         ({"typo": 1}, "unknown key experiment.typo"),
         ({"analysis": {"time": 3}}, "must be one of experiment.times"),
         ({"finite": {"widths": [64, 16]}}, "experiment.finite.widths"),
@@ -344,3 +345,34 @@ def test_cli_bad_grid_exits_2_with_one_line(tmp_path):
 def test_results_json_is_loadable(fcn_run):
     document = json.loads((fcn_run.path / "results.json").read_text())
     assert document["axis"] == "sigma_w2" and document["series"]["sigma_w2"] == [0.5, 1.0, 2.5, 3.0]
+
+
+def test_deep_chaotic_mean_predictor_collapses_to_the_majority_class_unless_labels_are_train_centred():
+    """The mechanism behind the chaotic-side test-accuracy collapse of the infinite-width maps: with labels as
+    given, Θ_xX Θ⁻¹ Y carries the constant-mode term Θ_xX 1 (1ᵀΘ⁻¹Y) ∝ the training class counts, which
+    dominates deep in the chaotic phase; with 1ᵀY = 0 (labels centred over the training set) it is gone."""
+    from ntk_bench.data import load_dataset
+
+    data = load_dataset({"name": "digits", "n_train": 48, "n_test": 96}).flat()
+    centred = centre_labels_over_train(data)
+    np.testing.assert_allclose(centred.y_train.sum(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_array_equal(centred.y_train.argmax(1), data.y_train.argmax(1))  # same classes
+    spec = model_spec_from_config(
+        {"name": "fcn", "depth": 1, "width": 256, "activation": "erf", "sigma_w2": 1.0, "sigma_b2": 0.18}
+    )
+    depths = [3, 60]
+    kernel_pass = ParametricKernelPass(ParametricNetwork(spec, 0))
+    train = kernel_pass.across_depth(data.x_train, None, depths, 3.0, 0.18).ntk
+    test = kernel_pass.across_depth(data.x_test, data.x_train, depths, 3.0, 0.18).ntk
+    majority = np.bincount(data.labels_train).argmax()
+    share, acc_given, acc_centred = [], [], []
+    for k_train, k_test in zip(train, test, strict=True):
+        given = (k_test @ np.linalg.solve(k_train, data.y_train)).argmax(1)
+        fixed = (k_test @ np.linalg.solve(k_train, centred.y_train)).argmax(1)
+        share.append(np.mean(given == majority))
+        acc_given.append(np.mean(given == data.labels_test))
+        acc_centred.append(np.mean(fixed == data.labels_test))
+    # depth 60 = 25·ξ_* at σ_w² = 3: every test point gets the majority training class ...
+    assert share[1] == 1.0 and share[0] < 0.5, share
+    # ... while the centred labels keep the shallow accuracy (digits, m = 48: ~0.8; chance ~0.18)
+    assert acc_centred[1] > 0.6 and acc_given[1] < 0.2, (acc_given, acc_centred)
