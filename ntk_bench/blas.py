@@ -11,15 +11,23 @@ restores the limits while the others are still inside).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import scipy.linalg  # noqa: F401  (loads SciPy's OpenBLAS before the controller looks for libraries)
 from threadpoolctl import ThreadpoolController
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"depth": 0, "limiter": None}
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    """One controller per process (creating one scans the loaded libraries: ~1 ms, more than a 64×64 eigh)."""
+    return ThreadpoolController()
 
 
 @contextmanager
@@ -27,8 +35,7 @@ def single_threaded_blas() -> Iterator[None]:
     """Run the block with one BLAS thread (re-entrant and thread-safe; JAX/XLA threads are unaffected)."""
     with _lock:
         if _state["depth"] == 0:
-            # a fresh controller: it sees every BLAS loaded so far (SciPy's is loaded lazily)
-            _state["limiter"] = ThreadpoolController().limit(limits=1, user_api="blas")
+            _state["limiter"] = _controller().limit(limits=1, user_api="blas")
         _state["depth"] += 1
     try:
         yield
