@@ -6,8 +6,6 @@ import neural_tangents as nt
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import model_spec_from_config
-from ntk_bench.architectures.flax_models import FlaxModel, flax_twin
 from ntk_bench.dynamics.deviation import layer_names, output_deviation, parameter_change, relative_frobenius
 from ntk_bench.dynamics.linearization import (
     KernelModel,
@@ -19,9 +17,7 @@ from ntk_bench.dynamics.linearization import (
 from ntk_bench.dynamics.training import (
     OptimizerSpec,
     PairTrainer,
-    TrainData,
     flat_kernel_model,
-    init_seeds,
     stack_for_runs,
     train_losses,
     unstack,
@@ -75,16 +71,8 @@ def test_gd_on_the_kernel_model_converges_iff_below_eta_crit():
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    spec = model_spec_from_config(
-        {"name": "fcn", "depth": 2, "width": 16, "activation": "erf", "sigma_w2": 1.5, "sigma_b2": 0.05}
-    )
-    model = FlaxModel(flax_twin(spec, 1), spec, True, "fcn")
-    rng = np.random.default_rng(5)
-    x, x_test = jnp.asarray(rng.normal(size=(8, 5))), jnp.asarray(rng.normal(size=(4, 5)))
-    data = TrainData(x, jnp.asarray(rng.normal(size=(8, 1))), x_test, jnp.asarray(rng.normal(size=(4, 1))))
-    variables = init_seeds(model.init, np.arange(2), x)
-    return model, data, variables
+def tiny(tiny_fcn_problem):
+    return tiny_fcn_problem(out_dim=1, seeds=2, rng_seed=5)
 
 
 def test_linearization_trained_by_gd_follows_its_own_kernel(tiny):

@@ -5,15 +5,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import model_spec_from_config
-from ntk_bench.architectures.flax_models import FlaxModel, flax_twin
 from ntk_bench.dynamics.deviation import layer_names
 from ntk_bench.dynamics.training import (
     FullBatchRuns,
     OptimizerSpec,
     PairTrainer,
-    TrainData,
-    init_seeds,
     over_runs,
     probe_vectorize,
     stack_for_runs,
@@ -23,15 +19,8 @@ from ntk_bench.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
-def small():
-    spec = model_spec_from_config(
-        {"name": "fcn", "depth": 2, "width": 16, "activation": "erf", "sigma_w2": 1.5, "sigma_b2": 0.05}
-    )
-    model = FlaxModel(flax_twin(spec, 2), spec, True, "fcn")
-    rng = np.random.default_rng(7)
-    x, x_test = jnp.asarray(rng.normal(size=(8, 5))), jnp.asarray(rng.normal(size=(4, 5)))
-    data = TrainData(x, jnp.asarray(rng.normal(size=(8, 2))), x_test, jnp.asarray(rng.normal(size=(4, 2))))
-    return model, data, init_seeds(model.init, np.arange(3), x)
+def small(tiny_fcn_problem):
+    return tiny_fcn_problem(out_dim=2, seeds=3, rng_seed=7)
 
 
 def test_full_batch_runs_are_the_same_in_every_mode(small):
