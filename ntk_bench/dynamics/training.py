@@ -39,7 +39,7 @@ import optax
 from ntk_bench.dynamics.deviation import mse_loss, output_deviation, parameter_change
 from ntk_bench.dynamics.linearization import KernelModel, kernel_predictions, linearize
 from ntk_bench.errors import require, require_choice
-from ntk_bench.kernels.empirical import ProbeReport, _shape_key
+from ntk_bench.kernels.empirical import ProbeReport, _shape_key, best_call_time
 
 OPTIMIZERS = ("gd", "sgd")
 MODES = ("vmap", "loop")
@@ -93,13 +93,7 @@ def probe_vectorize(thunks: Mapping[str, Callable[[], Any]], repeats: int = 2) -
     start = time.perf_counter()
     report = ProbeReport(chosen="")
     for mode, thunk in thunks.items():
-        jax.block_until_ready(thunk())
-        best = np.inf
-        for _ in range(max(1, repeats)):
-            t0 = time.perf_counter()
-            jax.block_until_ready(thunk())
-            best = min(best, time.perf_counter() - t0)
-        report.probe_times[mode] = float(best)
+        report.probe_times[mode] = best_call_time(thunk, repeats)
     report.chosen = min(report.probe_times, key=report.probe_times.get)
     report.seconds = time.perf_counter() - start
     return report

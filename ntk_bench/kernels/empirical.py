@@ -82,6 +82,18 @@ def _mirror(block: np.ndarray) -> np.ndarray:
     return np.transpose(block, perm)
 
 
+def best_call_time(thunk: Callable[[], Any], repeats: int) -> float:
+    """Best wall time of ``repeats`` calls of ``thunk`` (at least one), after an untimed first call that
+    compiles; every call is blocked on (``jax.block_until_ready``). The timing of every ``auto`` probe."""
+    jax.block_until_ready(thunk())  # compile
+    best = np.inf
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        jax.block_until_ready(thunk())
+        best = min(best, time.perf_counter() - t0)
+    return float(best)
+
+
 def _shape_key(params: Any, x: np.ndarray) -> tuple:
     leaves = tuple(tuple(np.shape(leaf)) for leaf in jax.tree_util.tree_leaves(params))
     return (leaves, tuple(x.shape[1:]))
@@ -198,13 +210,7 @@ class EmpiricalNTK:
 
     def _time(self, name: str, x: np.ndarray, params: Any, repeats: int) -> float:
         fn = self.kernel_fn(name)
-        jax.block_until_ready(fn(x, None, params))  # compile
-        best = np.inf
-        for _ in range(max(1, repeats)):
-            t0 = time.perf_counter()
-            jax.block_until_ready(fn(x, None, params))
-            best = min(best, time.perf_counter() - t0)
-        return float(best)
+        return best_call_time(lambda: fn(x, None, params), repeats)
 
     def __call__(self, params: Any, x1: Any, x2: Any | None = None) -> np.ndarray:
         """Θ̂(x1, x2) (``x2=None``: x1 with itself) as a float64 numpy array, computed block by block."""
