@@ -182,10 +182,6 @@ def pool_slows_mean_predictor_decay(runs: Sequence[Run]) -> Iterator[ClaimResult
         yield check("CNN-P vs CNN-F", float(ratios[deep].min()), 1.0, 0.0, "ge", detail=detail, runs=[run])
 
 
-def _finite_checks(runs: Sequence[Run]) -> Iterator[tuple[str, Run, dict | None]]:
-    yield from _fits(runs, "finite_width")
-
-
 @claim(
     id="xiao2020.finite_width_agreement",
     paper=XIAO2020,
@@ -200,7 +196,7 @@ def _finite_checks(runs: Sequence[Run]) -> Iterator[tuple[str, Run, dict | None]
     "resolves accuracy to ~0.02-0.03 (binomial standard error), so 0.05 separates agreement from noise.",
 )
 def finite_width_agreement(runs: Sequence[Run]) -> Iterator[ClaimResult]:
-    for subject, run, entry in _finite_checks(runs):
+    for subject, run, entry in _fits(runs, "finite_width"):
         if not entry:
             yield not_run(subject, "the finite-width check was not run", runs=[run])
             continue
@@ -227,7 +223,7 @@ def finite_width_agreement(runs: Sequence[Run]) -> Iterator[ClaimResult]:
     "the fitted slope carries roughly ±0.1-0.2 of sampling noise (measured −0.45 FCN, −0.49 CNN-F).",
 )
 def finite_width_improves(runs: Sequence[Run]) -> Iterator[ClaimResult]:
-    for subject, run, entry in _finite_checks(runs):
+    for subject, run, entry in _fits(runs, "finite_width"):
         if not entry:
             yield not_run(subject, "the finite-width check was not run", runs=[run])
             continue

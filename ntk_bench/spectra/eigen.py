@@ -6,6 +6,7 @@ Conditioning governs trainability: gradient descent at η = 2/λ_max converges a
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -34,12 +35,9 @@ def symmetric_eigh(kernel: np.ndarray) -> Eigendecomposition:
     k = np.asarray(kernel, dtype=np.float64)
     if k.ndim != 2 or k.shape[0] != k.shape[1]:
         raise ValueError(f"kernel must be a square matrix, got shape {k.shape}")
-    symmetric = 0.5 * (k + k.T)
-    if len(k) <= SINGLE_THREAD_MAX_SIZE:
-        with single_threaded_blas():
-            values, vectors = scipy.linalg.eigh(symmetric, driver="evd", check_finite=False)
-    else:
-        values, vectors = scipy.linalg.eigh(symmetric, driver="evd", check_finite=False)
+    threads = single_threaded_blas() if len(k) <= SINGLE_THREAD_MAX_SIZE else contextlib.nullcontext()
+    with threads:
+        values, vectors = scipy.linalg.eigh(0.5 * (k + k.T), driver="evd", check_finite=False)
     return Eigendecomposition(values[::-1].copy(), vectors[:, ::-1].copy())
 
 
