@@ -76,6 +76,7 @@ from ntk_bench.experiments.finite_width import (
 )
 from ntk_bench.report.figures import save_figure
 from ntk_bench.results import Results
+from ntk_bench.spectra import symmetric_eigh
 from ntk_bench.tracking import ExperimentOutput
 
 NAME = "lr_threshold"
@@ -116,8 +117,9 @@ def first_nonfinite(losses: np.ndarray) -> np.ndarray:
 def top_mode_share(kernel: np.ndarray, residual: np.ndarray) -> float:
     """p² = ‖P_top r‖²/‖r‖²: the share of L_0 in the top eigenspace of ``kernel`` (n, n), for a residual r of
     shape (n, k) (each of the k columns evolves with the same kernel)."""
-    values, vectors = np.linalg.eigh(0.5 * (kernel + kernel.T))
-    top = vectors[:, np.isclose(values, values[-1], rtol=1e-9)]
+    decomposition = symmetric_eigh(kernel)  # eigenvalues descending
+    values, vectors = decomposition.eigenvalues, decomposition.eigenvectors
+    top = vectors[:, np.isclose(values, values[0], rtol=1e-9)]
     r = np.asarray(residual, dtype=np.float64).reshape(len(kernel), -1)
     return float(np.sum((top.T @ r) ** 2) / np.sum(r**2))
 
@@ -332,7 +334,8 @@ def run_lr_threshold(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             )
         except (FloatingPointError, RuntimeError, ValueError) as err:
             errors.append(f"{type(err).__name__}: {err}"[:200])
-    net_bias = [detection_bias(steps, top_mode_share(own[i], f0_flat[i] - y_flat)) for i in range(n_seeds)]
+    # δ_T of a network = that of its linearization (same Θ̂_0, same f_0 − Y), computed by the search above
+    net_bias = [linearized[i][2].bias for i in range(n_seeds)]
     nets = {
         f"network seed {int(seed)}": Threshold(float(lo[i]), float(hi[i]), float(eta_hat[i]), net_bias[i])
         for i, seed in enumerate(seeds)
