@@ -1,10 +1,42 @@
-"""The pinned stack is sound where ntk-bench depends on it (REFERENCE §1)."""
+"""The pinned stack is sound where ntk-bench depends on it (REFERENCE §1), and runs without TensorFlow.
+
+neural-tangents is imported without its TF bridge (``ntk_bench/nt_bridge.py``): the tests below check that no
+TensorFlow module is ever imported and that the lock installs none. The numbers of the neural-tangents entry
+points ntk-bench uses are checked against independent computations here and in tests/test_kernels.py
+(``monte_carlo_kernel_fn`` vs the analytic kernel), tests/test_dynamics.py (``gradient_descent_mse``,
+``linearize``), tests/test_empirical_ntk.py and tests/test_mean_field.py (NNGP → q*, c*).
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import neural_tangents as nt
 import numpy as np
+import pytest
 from neural_tangents import stax
+
+from ntk_bench.nt_bridge import BRIDGE, DisabledBridge
+from ntk_bench.theory import closed_forms as cf
+
+ROOT = Path(__file__).resolve().parent.parent
+TF_MODULES = ("tensorflow", "tf2jax", "keras", "tensorboard", "jax.experimental.jax2tf")
+# Imports every ntk_bench module with TensorFlow made unimportable (as where it is not installed), then
+# reports which TF-family modules got imported and what stands in for neural-tangents' bridge.
+IMPORT_ALL_WITHOUT_TF = """
+import importlib, json, pkgutil, sys
+tf_modules = tuple(json.loads(sys.argv[1]))
+for name in ("tensorflow", "tf2jax", "keras"):
+    sys.modules[name] = None  # `import tensorflow` now raises ImportError
+import ntk_bench, neural_tangents
+for info in pkgutil.walk_packages(ntk_bench.__path__, "ntk_bench."):
+    importlib.import_module(info.name)
+loaded = [m for m in sys.modules if sys.modules[m] is not None and m.startswith(tf_modules)]
+print(json.dumps({"loaded": loaded, "bridge": type(neural_tangents.experimental).__name__}))
+"""
 
 
 def test_float64_is_really_on():
@@ -59,3 +91,68 @@ def test_gradient_descent_mse_runs_under_jit_and_vmap():
     np.testing.assert_allclose(batched[0], 0.0, atol=1e-12)  # f_0 = 0 at t = 0 (mean predictor)
     infinite = k_test @ jnp.linalg.solve(k_train, y_train)  # t = ∞: Θ_test,train Θ⁻¹ Y
     np.testing.assert_allclose(batched[-1], infinite, rtol=1e-8, atol=1e-10)
+
+
+def test_ntk_bench_imports_no_tensorflow_and_prints_nothing():
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL_WITHOUT_TF, json.dumps(TF_MODULES)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report == {"loaded": [], "bridge": "DisabledBridge"}
+    assert proc.stderr == ""  # no TF/CUDA/absl lines on start
+
+
+def test_tensorflow_is_not_imported_in_this_process():
+    assert not [m for m in sys.modules if m.startswith(TF_MODULES)]
+    assert isinstance(sys.modules[BRIDGE], DisabledBridge)
+
+
+def test_disabled_bridge_says_why():
+    with pytest.raises(AttributeError, match=r"empirical_ntk_fn_tf is disabled by ntk_bench .*TensorFlow"):
+        _ = nt.experimental.empirical_ntk_fn_tf
+
+
+def test_lock_installs_no_tensorflow():
+    pins = {
+        line.split("==")[0].strip().lower().replace("_", "-")
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if "==" in line and not line.lstrip().startswith("#")
+    }
+    assert "neural-tangents" in pins
+    assert not pins & {"tensorflow", "tensorflow-cpu", "tf2jax", "keras", "tensorboard", "tf-keras"}
+
+
+def _closed_form_kernels(x: np.ndarray, depth: int, w2: float, b2: float, t, t_dot):
+    """NNGP and NTK of ``depth`` hidden layers (NTK parameterization) by the closed-form recursion
+    K ← σ_w² T(K) + σ_b², Θ ← K + σ_w² Ṫ(K) ⊙ Θ (REFERENCE §2), starting from K = Θ = σ_w² x·x'/d + σ_b²."""
+    k = w2 * (x @ x.T) / x.shape[1] + b2
+    theta = k.copy()
+    for _ in range(depth):
+        diag = np.diag(k)
+        k_aa, k_bb = diag[:, None], diag[None, :]
+        t_dot_k = t_dot(k_aa, k_bb, k)
+        k = w2 * t(k_aa, k_bb, k) + b2
+        theta = k + w2 * t_dot_k * theta
+    return k, theta
+
+
+@pytest.mark.parametrize(
+    ("layer", "t", "t_dot", "w2", "b2"),
+    [(stax.Erf, cf.erf_t, cf.erf_t_dot, 1.7, 0.1), (stax.Relu, cf.relu_t, cf.relu_t_dot, 2.0, 0.05)],
+)
+def test_stax_kernels_match_the_closed_form_recursion(layer, t, t_dot, w2, b2):
+    depth = 3
+    x = np.asarray(jax.random.normal(jax.random.PRNGKey(4), (7, 5)))
+    dense = stax.Dense(1, W_std=np.sqrt(w2), b_std=np.sqrt(b2))
+    _, _, kernel_fn = stax.serial(*[dense, layer()] * depth, dense)
+    out = kernel_fn(x, None, ("nngp", "ntk"))
+    nngp, ntk = _closed_form_kernels(x, depth, w2, b2, t, t_dot)
+    # Same formulas in float64: erf agrees to round-off (measured 6e-16); ReLU's arccos near c = 1 loses
+    # ~√ε ≈ 1.5e-8 per layer on the diagonal (docs/architecture.md): 3 layers, measured 2.7e-9 on the NTK.
+    atol = 1e-12 if layer is stax.Erf else 1e-7
+    np.testing.assert_allclose(out.nngp, nngp, rtol=0, atol=atol * np.max(nngp))
+    np.testing.assert_allclose(out.ntk, ntk, rtol=0, atol=atol * np.max(ntk))
