@@ -4,6 +4,10 @@ Importing the package first keeps neural-tangents' TensorFlow bridge out (``nt_b
 installed or imported), then fixes the process-wide numerics once, before any JAX array exists: float64
 everywhere (kernels are ill-conditioned; see REFERENCE §1). JAX flags are never changed per job (the joblib
 launcher reuses processes).
+
+Notebook API (``ntk_bench/api.py``, imported on first use so ``import ntk_bench`` stays cheap):
+``ntk_bench.run(experiment, overrides=[...])`` runs one job and returns a ``Result``; ``ntk_bench.load(path)``
+reads a job (``Result``) or a multirun directory (``Sweep``).
 """
 
 from __future__ import annotations
@@ -24,3 +28,17 @@ jax.config.update("jax_enable_x64", True)
 logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
 __version__ = "0.1.0"
+
+API = ("Result", "Sweep", "load", "run")  # ntk_bench.api, imported on first access (PEP 562)
+
+
+def __getattr__(name: str) -> object:
+    if name in API:
+        from ntk_bench import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'ntk_bench' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *API])
