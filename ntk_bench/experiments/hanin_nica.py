@@ -40,8 +40,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy.stats import norm
 
+from ntk_bench.analysis.fluctuations import collapse_test, facing_stderr, slope_stderr
 from ntk_bench.analysis.slopes import linear_fit
 from ntk_bench.errors import require
 from ntk_bench.experiments.finite_width import (
@@ -55,11 +55,13 @@ from ntk_bench.experiments.finite_width import (
 )
 from ntk_bench.progress import progress
 from ntk_bench.report.figures import save_figure
+from ntk_bench.report.hanin_nica import fluctuation_figure
 from ntk_bench.results import Results
+from ntk_bench.theory.hanin_nica import HANIN_NICA_RATE, equal_width_moments, formula_covers
 from ntk_bench.tracking import ExperimentOutput
 
 NAME = "hanin_nica_fluctuations"
-HANIN_NICA_RATE = 5.0
+__all__ = ["collapse_test", "facing_stderr", "run_hanin_nica", "samples_for"]  # helpers re-exported
 
 
 def ntk_diagonal_samples(model: Any, x: jax.Array, keys: jax.Array, chunk: int) -> np.ndarray:
@@ -102,47 +104,18 @@ def samples_for(beta: float, betas: list[float], samples: int, samples_max_beta:
     return int(round(samples * (samples_max_beta / samples) ** frac))
 
 
-def facing_stderr(value: float, ci: tuple[float, float], other: float) -> float:
-    """Standard error of ``value`` toward ``other`` from its 95% interval: the facing side / 1.96, floored
-    at half the symmetric half-width (a percentile interval can sit almost entirely on one side)."""
-    lo, hi = ci
-    side = (hi - value) if other > value else (value - lo)
-    return max(side, (hi - lo) / 4) / 1.959963984540054
-
-
-def collapse_test(
-    widths: np.ndarray, betas: np.ndarray, log_r: np.ndarray, ci: list[tuple[float, float]], alpha: float
-) -> dict[str, Any]:
-    """Pairwise consistency of log R across widths at equal β (module docstring).
-
-    Returns per β the largest z = |Δ log R|/√(s_a² + s_b²) over width pairs, the overall maximum, the
-    Bonferroni critical value z_crit = Φ^{-1}(1 − α/(2·comparisons)), and the pair that attains it.
-    """
-    per_beta, worst, comparisons = [], (0.0, None), 0
-    for beta in sorted(set(betas.tolist())):
-        idx = np.flatnonzero(betas == beta)
-        best = (0.0, None)
-        for a_pos, a in enumerate(idx):
-            for b in idx[a_pos + 1 :]:
-                comparisons += 1
-                se = np.hypot(
-                    facing_stderr(log_r[a], ci[a], log_r[b]), facing_stderr(log_r[b], ci[b], log_r[a])
-                )
-                z = float(abs(log_r[a] - log_r[b]) / se) if se > 0 else float("inf")
-                if z >= best[0]:
-                    best = (z, (int(widths[a]), int(widths[b])))
-        per_beta.append({"beta": float(beta), "max_z": best[0], "pair": best[1]})
-        if best[0] >= worst[0]:
-            worst = (best[0], {"beta": float(beta), "widths": best[1]})
-    z_crit = float(norm.ppf(1 - alpha / (2 * max(comparisons, 1))))
-    return {
-        "per_beta": per_beta,
-        "max_z": worst[0],
-        "worst": worst[1],
-        "z_critical": z_crit,
-        "comparisons": comparisons,
-        "alpha": alpha,
-    }
+def exact_log_ratio_curves(
+    widths: list[int], beta_max: float, input_dim: int, x_norm2: float
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per width, (β = depth/width, exact log R) at every whole depth up to β_max·width (figure lines)."""
+    out = {}
+    for n in widths:
+        depths = np.arange(1, int(round(beta_max * n)) + 1)
+        out[int(n)] = (
+            depths / n,
+            np.array([equal_width_moments(int(d), int(n), input_dim, x_norm2).log_ratio for d in depths]),
+        )
+    return out
 
 
 def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
@@ -174,8 +147,8 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     require(input_index < data.n_train, f"experiment.input_index={input_index} >= n_train={data.n_train}")
     base = jax.random.PRNGKey(int(cfg.get("seed", 0)))
     rng = np.random.default_rng(int(cfg.get("seed", 0)))
-    ratios, ci, means, thetas, log_var, counts = [], [], [], [], [], []
-    model = None
+    ratios, ci, means, stds, thetas, log_var, counts = [], [], [], [], [], [], []
+    model, x = None, None
     for i in progress(range(len(cells)), len(cells), f"{NAME}: cell"):
         n, depth, _ = cells[i]
         model = build_model(cfg, data, width=n, depth=depth, out_dim=1)
@@ -188,11 +161,18 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         ratios.append(moment_ratio(theta))
         ci.append(bootstrap_log_ratio(theta, draws, rng))
         means.append(float(np.mean(theta)))
+        stds.append(float(np.std(theta, ddof=1)))
         log_var.append(float(np.var(np.log(theta))))
-    assert model is not None
+    assert model is not None and x is not None
     log_r = np.log(np.asarray(ratios))
     beta_arr = np.array([c[2] for c in cells])
     width_arr = np.array([c[0] for c in cells])
+    input_dim, x_norm2 = int(np.prod(x.shape[1:])), float(np.sum(np.square(np.asarray(x))))
+    covered = formula_covers(model_summary(model))
+    theory = [equal_width_moments(d, n, input_dim, x_norm2) for n, d, _ in cells] if covered else []
+    theory_log_r = np.array([t.log_ratio for t in theory]) if covered else None
+    exact_collapse = collapse_test(width_arr, beta_arr, log_r, ci, alpha, expected=theory_log_r)
+    slope_se = slope_stderr(beta_arr, ci)
     overall = linear_fit(beta_arr, log_r)
     through_origin = float(np.sum(beta_arr * log_r) / np.sum(beta_arr**2))
     per_width = {
@@ -233,8 +213,20 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             "log_ratio_ci_low": [c[0] for c in ci],
             "log_ratio_ci_high": [c[1] for c in ci],
             "mean_theta": means,
+            "std_theta": stds,
             "var_log_theta": log_var,
             "samples": counts,
+            # log R − 5β: what the finite (depth, width) adds to the paper's exp(5β) law
+            "finite_size_term": (log_r - HANIN_NICA_RATE * beta_arr).tolist(),
+            **(
+                {
+                    "theory_mean": [t.mean for t in theory],
+                    "theory_log_ratio": [t.log_ratio for t in theory],
+                    "theory_finite_size_term": [t.finite_size_term for t in theory],
+                }
+                if covered
+                else {}
+            ),
         },
         summary={
             "growth_rate": overall.to_dict(),
@@ -244,6 +236,11 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             "collapse": collapse,
             "max_spread_log_ratio": float(max(spreads)),
             "collapse_test": consistency,
+            # the same pairwise test on log R − (exact log R): the non-collapse the formula predicts removed
+            "collapse_test_exact": exact_collapse if covered else None,
+            "formula_covered": covered,
+            "input_dim": input_dim,
+            "x_norm2": x_norm2,
             "claims": {  # read by ntk_bench.claims.hanin_nica
                 # largest pairwise |Δ log R|/σ across widths at equal β, and its Bonferroni critical value
                 "collapse_max_z": consistency["max_z"],
@@ -253,6 +250,7 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
                 if beta_range > 0
                 else float("nan"),
                 "log_ratio_slope_beta": overall.slope,
+                "log_ratio_slope_stderr": slope_se,
             },
             "mean_spread_log_ratio": float(np.mean(spreads)),
             "samples": samples,
@@ -271,40 +269,9 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         f"{NAME}: {model.spec.name} {model.spec.activation} σ_w²={model.spec.sigma_w2:g} "
         f"({model.spec.parameterization}), {samples}-{samples_max_beta} inits per cell"
     )
+    exact_curves = exact_log_ratio_curves(widths, max(betas), input_dim, x_norm2) if covered else None
     figure = save_figure(
-        collapse_figure(widths, width_arr, beta_arr, log_r, ci, overall, title), job_dir / NAME
+        fluctuation_figure(widths, width_arr, beta_arr, log_r, ci, overall, exact_curves, title),
+        job_dir / NAME,
     )
     return ExperimentOutput(results=results, figures={NAME: figure})
-
-
-def collapse_figure(widths, width_arr, beta_arr, log_r, ci, fit, title):
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    for n in widths:
-        sel = width_arr == n
-        lo = np.array([c[0] for c, s in zip(ci, sel, strict=True) if s])
-        hi = np.array([c[1] for c, s in zip(ci, sel, strict=True) if s])
-        ax.errorbar(
-            beta_arr[sel],
-            log_r[sel],
-            yerr=[log_r[sel] - lo, hi - log_r[sel]],
-            fmt="o-",
-            capsize=3,
-            label=f"width {n}",
-        )
-    b = np.linspace(0, beta_arr.max(), 50)
-    ax.plot(
-        b,
-        fit.intercept + fit.slope * b,
-        "k--",
-        lw=0.8,
-        label=f"fit: log R = {fit.slope:.2f} β + {fit.intercept:.2f}",
-    )
-    ax.plot(b, HANIN_NICA_RATE * b, "k:", lw=0.8, label="5β (Hanin & Nica)")
-    ax.set_xlabel("β = depth / width")
-    ax.set_ylabel("log E[Θ̂²]/E[Θ̂]²")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig

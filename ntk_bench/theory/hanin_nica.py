@@ -34,8 +34,9 @@ E[Θ̂] = ‖x‖²·(1 + Σ_{l=1}^{L} n_l/n_0) + b·(L + 1)  (:func:`ntk_diagon
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -85,6 +86,22 @@ def check_widths(widths: Sequence[int], input_dim: int, x_norm2: float) -> tuple
         f"‖x‖²={x_norm2!r} must be a finite number > 0",
     )
     return [int(n) for n in ws], int(input_dim), float(x_norm2)
+
+
+def formula_covers(model: Mapping[str, Any]) -> bool:
+    """Whether :func:`ntk_diagonal_moments` is the law of a network's Θ̂ (``model``: name, activation,
+    sigma_w2, sigma_b2, parameterization): an FCN with ReLU, σ_w² = 2, σ_b² = 0 (biases trainable, zero at
+    init) in standard parameterization, i.e. He initialisation."""
+    try:
+        return (
+            model.get("name") == "fcn"
+            and model.get("activation") == "relu"
+            and float(model.get("sigma_w2", 0)) == 2.0
+            and float(model.get("sigma_b2", -1)) == 0.0
+            and model.get("parameterization") == "standard"
+        )
+    except (TypeError, ValueError):
+        return False
 
 
 def layer_fluctuation(width: int) -> float:
