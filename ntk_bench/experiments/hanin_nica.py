@@ -64,22 +64,32 @@ NAME = "hanin_nica_fluctuations"
 __all__ = ["collapse_test", "facing_stderr", "run_hanin_nica", "samples_for"]  # helpers re-exported
 
 
-def ntk_diagonal_samples(model: Any, x: jax.Array, keys: jax.Array, chunk: int) -> np.ndarray:
-    """Θ̂(x, x) = ‖∇_θ f(x)‖² (scalar output) for one init per key, vmapped in chunks of ``chunk`` keys."""
+def ntk_diagonal_and_output_samples(
+    model: Any, x: jax.Array, keys: jax.Array, chunk: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(Θ̂(x, x) = ‖∇_θ f(x)‖², f(x)) (scalar output) for one init per key, vmapped in chunks of ``chunk``."""
 
-    def one(key: jax.Array) -> jax.Array:
+    def one(key: jax.Array) -> tuple[jax.Array, jax.Array]:
         variables = model.init(key, x)
-        grads = jax.grad(lambda v: jnp.sum(model.apply(v, x)))(variables)
-        return sum(jnp.sum(jnp.square(g)) for g in jax.tree_util.tree_leaves(grads))
+        f, grads = jax.value_and_grad(lambda v: jnp.sum(model.apply(v, x)))(variables)
+        return sum(jnp.sum(jnp.square(g)) for g in jax.tree_util.tree_leaves(grads)), f
 
     batched = jax.jit(jax.vmap(one))
-    out = []
+    thetas, outputs = [], []
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
         if len(part) < chunk:  # pad to one shape (one compilation)
             part = jnp.concatenate([part, jnp.repeat(part[:1], chunk - len(part), axis=0)])
-        out.append(np.asarray(batched(part))[: min(chunk, len(keys) - start)])
-    return np.concatenate(out)
+        theta, f = batched(part)
+        keep = min(chunk, len(keys) - start)
+        thetas.append(np.asarray(theta)[:keep])
+        outputs.append(np.asarray(f)[:keep])
+    return np.concatenate(thetas), np.concatenate(outputs)
+
+
+def ntk_diagonal_samples(model: Any, x: jax.Array, keys: jax.Array, chunk: int) -> np.ndarray:
+    """Θ̂(x, x) = ‖∇_θ f(x)‖² for one init per key (:func:`ntk_diagonal_and_output_samples`)."""
+    return ntk_diagonal_and_output_samples(model, x, keys, chunk)[0]
 
 
 def moment_ratio(samples: np.ndarray) -> float:

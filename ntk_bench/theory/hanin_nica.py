@@ -111,6 +111,17 @@ def layer_fluctuation(width: int) -> float:
     return 1.0 + HANIN_NICA_RATE / width
 
 
+def output_log_moment_ratio(widths: Sequence[int]) -> float:
+    """log(E[f(x)⁴]/E[f(x)²]²) = log 3 + Σ_l log(1 + 5/n_l), the He ReLU FCN's output at init (zero biases):
+    f² = ‖x‖²·Π_l q_l·(2/n_L)χ²_1 with independent factors (module docstring), E[(χ²_1)²] = 3, so the ratio is
+    exact, with a prefactor (3) that does not depend on depth or width: the exp(5β) law of Hanin & Nica with
+    the per-layer rate n·log(1 + 5/n) → 5. (A wholly inactive layer gives f = 0, which the product also
+    gives: no approximation.)"""
+    ws = [int(n) for n in widths]
+    require(len(ws) >= 1 and all(n >= 1 for n in ws), f"hidden widths {ws} must be >= 1 (depth >= 1)")
+    return math.log(3.0) + sum(math.log(layer_fluctuation(n)) for n in ws)
+
+
 def _binomial_pmf(n: int) -> np.ndarray:
     """P(B = 0..n), B ~ Bin(n, 1/2), in float64 (log-space, exact to round-off for any n)."""
     b = np.arange(n + 1)
