@@ -19,10 +19,11 @@ import yaml
 
 from ntk_bench.errors import ConfigError
 from ntk_bench.results import Run, load_run
+from ntk_bench.results.reader import TRACKER_DIRS
 from ntk_bench.results.store import RESULTS_FILE
 
 CellStatus = Literal["complete", "incomplete", "not started"]
-SKIP_DIRS = frozenset({"report", "wandb", ".submitit", "__pycache__"})
+SKIP_DIRS = frozenset({"report", ".submitit", "__pycache__"}) | TRACKER_DIRS  # TRACKER_DIRS: wandb, mlruns
 
 
 @dataclass(frozen=True)

@@ -81,12 +81,19 @@ def load_run(path: str | Path) -> Run:
     return Run(file.parent, document)
 
 
+# Tracker stores inside job and sweep dirs (W&B offline runs, MLflow's default file store): the copies of
+# results.json they hold as artifacts are not jobs.
+TRACKER_DIRS = frozenset({"wandb", "mlruns"})
+
+
 def load_runs(root: str | Path) -> list[Run]:
     """Every completed job under ``root`` (a job dir or a Hydra multirun dir), sorted by path."""
     root = Path(root)
     if not root.exists():
         raise ConfigError(f"results path {root} does not exist")
-    files = [root / RESULTS_FILE] if (root / RESULTS_FILE).exists() else sorted(root.rglob(RESULTS_FILE))
+    if (root / RESULTS_FILE).exists():
+        return [load_run(root / RESULTS_FILE)]
+    files = sorted(f for f in root.rglob(RESULTS_FILE) if not TRACKER_DIRS & set(f.relative_to(root).parts))
     return [load_run(f) for f in files]
 
 

@@ -1,7 +1,8 @@
-"""Experiment tracking behind one seam (``tracker=none`` or ``tracker=wandb``).
+"""Experiment tracking behind one seam (``tracker=none``, ``tracker=wandb`` or ``tracker=mlflow``).
 
 Experiments return an :class:`ExperimentOutput`; the runner hands it to the tracker :func:`make_tracker`
-builds from the ``tracker`` config group. The W&B SDK is imported only when a ``wandb`` run starts.
+builds from the ``tracker`` config group. The W&B and MLflow SDKs are imported only when a run starts;
+the tracker's settings are checked here, before the experiment runs (a bad one is a ``ConfigError``).
 """
 
 from collections.abc import Mapping
@@ -11,7 +12,7 @@ from ntk_bench.errors import require_choice
 from ntk_bench.tracking.base import ExperimentOutput, NullTracker, Tracker
 from ntk_bench.tracking.context import JobContext, job_context_from_hydra
 
-TRACKERS = ("none", "wandb")
+TRACKERS = ("none", "wandb", "mlflow")
 
 
 def make_tracker(cfg: Mapping[str, Any], job: JobContext | None = None) -> Tracker:
@@ -20,6 +21,10 @@ def make_tracker(cfg: Mapping[str, Any], job: JobContext | None = None) -> Track
     require_choice("tracker", name, TRACKERS)
     if name == "none":
         return NullTracker()
+    if name == "mlflow":
+        from ntk_bench.tracking.mlflow_tracker import MlflowTracker
+
+        return MlflowTracker(cfg, job)  # checks tracker.tracking_uri
     from ntk_bench.tracking.wandb_tracker import MODES, WandbTracker
 
     require_choice("tracker.mode", cfg.get("mode", "auto"), MODES)

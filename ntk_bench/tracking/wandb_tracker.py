@@ -20,8 +20,6 @@ written offline instead. Offline runs go to ``<job_dir>/wandb/offline-run-*`` an
 
 from __future__ import annotations
 
-import itertools
-import math
 import netrc
 import os
 import sys
@@ -34,22 +32,21 @@ from urllib.parse import urlparse
 import numpy as np
 
 from ntk_bench.tracking.base import ExperimentOutput
+from ntk_bench.tracking.common import (
+    TrackerError,
+    axis_steps,
+    derive_group,
+    derive_name,
+    flatten,
+    one_line,
+    scalar,
+    table_value,
+)
 from ntk_bench.tracking.context import JobContext
 
 MODES = ("auto", "offline", "online")
 DEFAULT_HOST = "https://api.wandb.ai"
-MAX_NAME = 128  # W&B limit on group names; also keeps run names readable
 HISTOGRAM_BINS = 64
-
-
-class TrackerError(RuntimeError):
-    """A tracker step failed; the message is one line."""
-
-
-def one_line(err: BaseException) -> str:
-    """The first non-empty line of an exception's message (wandb's can span several)."""
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    return lines[0] if lines else type(err).__name__
 
 
 def has_credentials(environ: Mapping[str, str] = os.environ) -> bool:
@@ -76,64 +73,6 @@ def resolve_mode(mode: str, environ: Mapping[str, str] = os.environ) -> str:
     if env == "disabled":
         return "disabled"
     return "online" if has_credentials(environ) else "offline"
-
-
-def flatten(value: Mapping[str, Any], prefix: str = "", sep: str = "/") -> dict[str, Any]:
-    """``{"theory": {"chi_1": 1.2}}`` → ``{"theory/chi_1": 1.2}``."""
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        name = f"{prefix}{sep}{key}" if prefix else str(key)
-        if isinstance(item, Mapping):
-            out.update(flatten(item, name, sep))
-        else:
-            out[name] = _scalar(item)
-    return out
-
-
-def _scalar(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def axis_steps(values: list[Any]) -> list[int]:
-    """The W&B steps of an axis: its own values when they are increasing non-negative integers (depths,
-    time steps), else 0, 1, 2, …"""
-    try:
-        ints = [int(v) for v in values]
-        integral = all(float(v) == i for v, i in zip(values, ints, strict=True))
-    except (TypeError, ValueError, OverflowError):
-        integral = False
-    if integral and all(i >= 0 for i in ints) and all(a < b for a, b in itertools.pairwise(ints)):
-        return ints
-    return list(range(len(values)))
-
-
-def derive_group(group: str | None, job: JobContext, cwd: Path | None = None) -> str | None:
-    """``tracker.group`` if set; else, in a multirun, the sweep dir relative to the working dir
-    (``multirun/spectrum/2026-11-05_12-00-00``) or, outside it, its last two parts; else no group."""
-    if group:
-        return str(group)[:MAX_NAME]
-    if not job.multirun or job.sweep_dir is None:
-        return None
-    sweep = Path(os.path.abspath(job.sweep_dir))
-    try:
-        name = sweep.relative_to(Path(os.path.abspath(cwd or Path.cwd()))).as_posix()
-    except ValueError:
-        name = "/".join(sweep.parts[-2:])
-    return (name or sweep.name)[-MAX_NAME:]
-
-
-def derive_name(job: JobContext, experiment: str) -> str:
-    """The run name: the swept values of a multirun job (``model.sigma_w2=1.2,model=fcn``); for a single job
-    its overrides (Hydra's ``override_dirname``); the experiment name when there are none."""
-    name = ",".join(job.swept_overrides()) if job.multirun else ""
-    name = name or job.override_dirname or experiment
-    if job.multirun and job.job_num is not None and not job.swept_overrides():
-        name = f"{name}#{job.job_num}"
-    return name[:MAX_NAME]
 
 
 def _histogram_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -234,7 +173,7 @@ class WandbTracker:
             self.run.define_metric(results.axis)
             self.run.define_metric("*", step_metric=results.axis)
 
-        rows: list[dict[str, Any]] = [{k: _scalar(series[k][i]) for k in columns} for i in range(n_steps)]
+        rows: list[dict[str, Any]] = [{k: scalar(series[k][i]) for k in columns} for i in range(n_steps)]
         extras: dict[str, Any] = {}  # logged with the last row (or alone at step 0 when there are no steps)
         for name, values in output.histograms.items():
             values = np.asarray(values)
@@ -247,10 +186,10 @@ class WandbTracker:
                 if log10.size:
                     row[f"{name}_log10"] = wandb.Histogram(log10, num_bins=HISTOGRAM_BINS)
         if columns:
-            data = [[_table_value(series[k][i]) for k in columns] for i in range(n_steps)]
+            data = [[table_value(series[k][i]) for k in columns] for i in range(n_steps)]
             extras["tables/series"] = wandb.Table(columns=columns, data=data, allow_mixed_types=True)
         for name, (table_columns, table_rows) in output.tables.items():
-            data = [[_table_value(v) for v in row] for row in table_rows]
+            data = [[table_value(v) for v in row] for row in table_rows]
             extras[f"tables/{name}"] = wandb.Table(columns=table_columns, data=data, allow_mixed_types=True)
         for name, path in output.figures.items():
             extras[f"figures/{name}"] = wandb.Image(str(path), caption=name)
@@ -263,10 +202,3 @@ class WandbTracker:
             self.run.log(row, step=step)
         self.run.summary.update(flatten(results.summary))
         self.run.summary.update(flatten(output.extra_summary))
-
-
-def _table_value(value: Any) -> Any:
-    value = _scalar(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # a table cell is JSON: NaN/inf become empty cells (the history keeps them)
-    return value
