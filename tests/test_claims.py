@@ -413,3 +413,103 @@ def test_finite_width_claims(tmp_path, diffs, slope, expected):
     run = _finite_run(tmp_path, diffs, slope)
     claims = (xiao2020.finite_width_agreement, xiao2020.finite_width_improves)
     assert [next(iter(fn([run]))).verdict for fn in claims] == expected
+
+
+# ------------------------------------------------- broken runs for the claims that had none (tolerance audit)
+
+
+def _edit_series(src: Path, dst: Path, name: str, transform) -> None:
+    """Copy a run, replacing series ``ntk/<name>`` by ``transform(values, depths)``."""
+    shutil.copytree(src, dst)
+    doc = json.loads((dst / "results.json").read_text())
+    depths = np.asarray(doc["series"]["depth"], dtype=np.float64)
+    values = np.asarray(doc["series"][f"ntk/{name}"], dtype=np.float64)
+    doc["series"][f"ntk/{name}"] = list(map(float, transform(values, depths)))
+    (dst / "results.json").write_text(json.dumps(doc))
+
+
+def test_broken_spectra_fail_the_claims_that_had_no_broken_run(runs_dir, tmp_path):
+    # κ off by a factor 2 at every depth: chaotic κ → 1 fails (tolerance 1e-3)
+    _edit_series(runs_dir / "chaotic", tmp_path / "a" / "chaotic", "kappa_bulk", lambda k, _: 2 * k)
+    # λ_bulk off by a factor 2: the critical bulk slope 2q*/3 fails (tolerance 3%)
+    _edit_series(runs_dir / "critical", tmp_path / "a" / "critical", "lambda_bulk", lambda v, _: 2 * v)
+    # CNN-F whose κ growth rate d ln(l·κ)/dl is doubled (κ → l·κ²): does not follow the FCN (3%)
+    shutil.copytree(runs_dir / "syn_fcn", tmp_path / "a" / "syn_fcn")
+    _edit_series(
+        runs_dir / "syn_cnn_f", tmp_path / "a" / "syn_cnn_f", "kappa_bulk", lambda k, depth: depth * k * k
+    )
+    results = evaluate_claims(load_runs(tmp_path / "a"))
+    for claim_id in (
+        "spectrum.chaotic.kappa_to_one",
+        "spectrum.critical.lambda_bulk_growth",
+        "spectrum.cnn_f_follows_fcn",
+    ):
+        assert {r.verdict for r in _by_claim(results, claim_id)} == {"fail"}, claim_id
+
+
+@pytest.mark.parametrize("swap", ["no_pooling", "swapped_models"])
+def test_cnn_p_bulk_claim_fails_without_pooling_or_swapped(runs_dir, tmp_path, swap):
+    """A pool run whose κ is the flatten run's (a readout that does not pool: ratio 1, d = 8 away) or the
+    two runs' κ swapped (ratio ~1/d) fails the order-of-magnitude claim."""
+    flat = json.loads((runs_dir / "syn_cnn_f" / "results.json").read_text())["series"]["ntk/kappa_bulk"]
+    pool = json.loads((runs_dir / "syn_cnn_p" / "results.json").read_text())["series"]["ntk/kappa_bulk"]
+    new_pool = np.asarray(flat)
+    _edit_series(runs_dir / "syn_cnn_p", tmp_path / "syn_cnn_p", "kappa_bulk", lambda k, _: new_pool)
+    if swap == "swapped_models":
+        _edit_series(
+            runs_dir / "syn_cnn_f", tmp_path / "syn_cnn_f", "kappa_bulk", lambda k, _: np.asarray(pool)
+        )
+    else:
+        shutil.copytree(runs_dir / "syn_cnn_f", tmp_path / "syn_cnn_f")
+    results = _by_claim(evaluate_claims(load_runs(tmp_path)), "spectrum.cnn_p_bulk_smaller")
+    assert {r.verdict for r in results} == {"fail"}, [(r.verdict, r.measured, r.detail) for r in results]
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "experiment", "good", "broken"),
+    [
+        # n^{-1/2} convergence vs half that rate (tolerance 0.05 + 2·0.02)
+        (
+            "jacot2018.empirical_to_analytic_slope",
+            "jacot2018_convergence",
+            {"ntk_convergence_slope": -0.52, "ntk_convergence_slope_stderr": 0.02},
+            {"ntk_convergence_slope": -0.25, "ntk_convergence_slope_stderr": 0.02},
+        ),
+        # round-off agreement vs a closed form with η off by a factor 2 (relative error O(1))
+        (
+            "lee2019.gradient_flow_closed_form",
+            "lee2019_linearization",
+            {"closed_form_gd_max_rel_err": 5.5e-15},
+            {"closed_form_gd_max_rel_err": 0.4},
+        ),
+        # slopes ≤ −1/2 vs half the rate
+        (
+            "lee2019.deviation_slopes",
+            "lee2019_linearization",
+            {
+                "deviation_slopes": {"sup_t|f - f_lin|": -0.9},
+                "deviation_slopes_stderr": {"sup_t|f - f_lin|": 0.05},
+            },
+            {
+                "deviation_slopes": {"sup_t|f - f_lin|": -0.25},
+                "deviation_slopes_stderr": {"sup_t|f - f_lin|": 0.05},
+            },
+        ),
+    ],
+)
+def test_summary_claims_fail_on_broken_values(tmp_path, claim_id, experiment, good, broken):
+    claim_obj = next(c for c in all_claims() if c.id == claim_id)
+    assert {
+        r.verdict for r in evaluate_claim(claim_obj, [_fake_run(tmp_path, experiment, {"claims": good})])
+    } == {"pass"}
+    bad = evaluate_claim(claim_obj, [_fake_run(tmp_path, experiment, {"claims": broken})])
+    assert {r.verdict for r in bad} == {"fail"}
+
+
+def test_critical_line_claim_fails_on_a_shifted_solver(monkeypatch):
+    import ntk_bench.theory as theory
+
+    claim_obj = next(c for c in all_claims() if c.id == "mean_field.critical_line")
+    original = theory.critical_sigma_w2
+    monkeypatch.setattr(theory, "critical_sigma_w2", lambda act, b2: 1.02 * original(act, b2))
+    assert {r.verdict for r in evaluate_claim(claim_obj, [])} == {"fail"}

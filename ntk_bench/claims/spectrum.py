@@ -795,6 +795,10 @@ def cnn_f_follows_fcn(runs: Sequence[Run]) -> Iterator[ClaimResult]:
         )
 
 
+# κ_P/κ_F within this factor of d (cnn_p_bulk_smaller): rejects a factor-2 error, admits 0.63-1.2·d.
+CNN_P_FACTOR = 1.9
+
+
 def spatial_positions(data_cfg: dict[str, Any]) -> int | None:
     """d, the number of spatial positions of the dataset's inputs (None if unknown)."""
     name = data_cfg.get("name")
@@ -808,16 +812,19 @@ def spatial_positions(data_cfg: dict[str, Any]) -> int | None:
     id="spectrum.cnn_p_bulk_smaller",
     paper=XIAO2020,
     statement="Global average pooling (CNN-P) averages over the d spatial positions and shrinks the bulk: in "
-    "the ordered and critical phases κ is larger than CNN-F's by about d.",
+    "the ordered and critical phases κ is larger than CNN-F's by about d (an order-of-magnitude check: "
+    "the factor depends on the inputs' spatial correlations).",
     experiment=EXPERIMENT,
     conditions="a cnn_pool and a cnn_flatten run, both circular padding, with the same data, φ, σ's and m; "
     "ordered or critical phase; compared at the deepest common depth where both bulks are resolvable",
     expected="κ_bulk(CNN-P)/κ_bulk(CNN-F) = d (spatial positions)",
-    tolerance="within a factor 3",
+    tolerance="within a factor 1.9",
     justification="'About d' is an order-of-magnitude statement: pooling divides the per-position bulk by d, "
     "but cross-position covariances of the same input do not cancel exactly, so the factor depends on the "
     "inputs' spatial correlations (measured 0.63·d on digits, d = 64, and 0.9-1.2·d on synthetic 1-D "
-    "signals, d = 8); a readout that did not pool would give ~1, outside the factor 3 for d ≥ 4.",
+    "signals, d = 8). 1.9 (was 3) is the widest band that still rejects an exact factor-2 error (2d or d/2) "
+    "and admits the measured data dependence (1/0.63 = 1.59); a readout that did not pool gives ~1, outside "
+    "it for d ≥ 2, and swapped models give ~1/d.",
 )
 def cnn_p_bulk_smaller(runs: Sequence[Run]) -> Iterator[ClaimResult]:
     for pool, flat in _pairs(runs, "cnn_pool", "cnn_flatten"):
@@ -856,7 +863,7 @@ def cnn_p_bulk_smaller(runs: Sequence[Run]) -> Iterator[ClaimResult]:
             f"{pool.label} vs cnn_flatten",
             float(k_pool / k_flat),
             float(d),
-            3.0,
+            CNN_P_FACTOR,
             "factor",
             detail=f"at depth {depth:.0f}: κ_P = {k_pool:.4g}, κ_F = {k_flat:.4g}, d = {d}",
             runs=[pool.run, flat.run],
