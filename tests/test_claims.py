@@ -405,6 +405,7 @@ def _finite_run(tmp_path, diffs, slope):
         ([0.15, 0.10, 0.08], -0.45, ["fail", "pass"]),  # converging, but not within 0.05 at the widest
         ([0.02, 0.03, 0.01], -0.45, ["pass", "fail"]),  # accuracy gap not shrinking with width
         ([0.03, 0.02, 0.01], -0.1, ["pass", "fail"]),  # output error barely shrinking
+        ([0.03, 0.02, 0.01], -0.25, ["pass", "fail"]),  # half the n^{-1/2} rate (a factor-2 error)
     ],
 )
 def test_finite_width_claims(tmp_path, diffs, slope, expected):

@@ -212,6 +212,10 @@ def finite_width_agreement(runs: Sequence[Run]) -> Iterator[ClaimResult]:
         yield check(subject, diffs[-1], entry["tolerance"], 0.0, "le", detail=detail, runs=[run])
 
 
+# finite_width_improves: slope ≤ −1/2 + this; half the n^{-1/2} rate (−0.25) fails, measured −0.45/−0.49 pass
+FINITE_SLOPE_ALLOWANCE = 0.2
+
+
 @claim(
     id="xiao2020.finite_width_improves",
     paper=XIAO2020,
@@ -219,12 +223,13 @@ def finite_width_agreement(runs: Sequence[Run]) -> Iterator[ClaimResult]:
     "error shrinks like n^{-1/2} and their accuracy difference shrinks with it.",
     experiment=EXPERIMENT,
     conditions="xiao2020 finite-width check with at least 3 widths",
-    expected="log-log slope of the relative output error vs width ≈ −1/2 (≤ −0.25), and mean |Δacc| "
+    expected="log-log slope of the relative output error vs width ≈ −1/2 (≤ −0.3), and mean |Δacc| "
     "decreasing with width",
-    tolerance="slope within 0.25 above −1/2",
+    tolerance="slope within 0.2 above −1/2 (was 0.25)",
     justification="The empirical NTK at init fluctuates like n^{-1/2} around the analytic one (Jacot et al. "
     "2018), and the trained outputs inherit it (Lee et al. 2019); with 2 seeds and a few cells per width "
-    "the fitted slope carries roughly ±0.1-0.2 of sampling noise (measured −0.45 FCN, −0.49 CNN-F).",
+    "the fitted slope carries roughly ±0.1-0.2 of sampling noise (measured −0.45 FCN, −0.49 CNN-F). 0.2 (was "
+    "0.25, which let exactly half the rate, −0.25, pass) rejects a factor-2 error in the rate.",
 )
 def finite_width_improves(runs: Sequence[Run]) -> Iterator[ClaimResult]:
     for subject, run, entry in _fits(runs, "finite_width"):
@@ -244,7 +249,7 @@ def finite_width_improves(runs: Sequence[Run]) -> Iterator[ClaimResult]:
             subject,
             entry["output_error_loglog_slope"],
             -0.5,
-            0.25,
+            FINITE_SLOPE_ALLOWANCE,
             "le",
             detail=detail,
             runs=[run],
