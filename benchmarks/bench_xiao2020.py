@@ -31,12 +31,11 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from benchmarks.common import BenchmarkResult, best_time
-from ntk_bench.architectures import build_network, model_spec_from_config
+from ntk_bench.architectures import Network, build_network, model_spec_from_config
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.finite_training import FiniteTrainer
 from ntk_bench.dynamics.kernel_regression import accuracy, critical_learning_rate, gradient_flow
-from ntk_bench.dynamics.parametric_stax import ParametricNetwork
 from ntk_bench.experiments.xiao2020 import load_data, parse_experiment_config, run_xiao2020
 from ntk_bench.spectra import symmetric_eigh
 
@@ -154,7 +153,7 @@ def _loop_of_stax_networks(data, spec, lrs) -> list[np.ndarray]:
 
 def bench_finite(width: int) -> list[BenchmarkResult]:
     data, spec, lrs = _finite_setup(width)
-    network = ParametricNetwork(spec, 0, out_dim=data.num_classes)
+    network = Network(spec, 0, out_dim=data.num_classes)
     args = (data.x_train, data.y_train, data.x_test, SIGMAS, 0.18, lrs, SEEDS, [STEPS])
 
     def vmapped_cold():

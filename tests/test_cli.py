@@ -72,7 +72,11 @@ def test_help_lists_config_groups():
 
 
 BAD_INPUTS = [
-    (["model=resnet"], "unknown model 'resnet'; allowed: cnn_flatten, cnn_pool, fcn"),
+    (["model=transformer"], "unknown model 'transformer'; allowed: cnn_flatten, cnn_pool, fcn, resnet"),
+    (["model.name=transformer"], "unknown model 'transformer'; allowed: fcn, cnn_flatten, cnn_pool, resnet"),
+    (["model=resnet", "model.gamma=-1"], "model.gamma=-1.0 must be >= 0"),
+    (["model=resnet", "model.gamma=null", "model.alpha=0"], "model.alpha=0.0 must be > 0"),
+    (["model=resnet", "model.layer=conv"], "unknown model.readout for model.layer=conv 'dense'"),
     (["data=imagenet"], "unknown data 'imagenet'; allowed:"),
     (["model.activation=softplus"], "unknown activation 'softplus'; allowed: erf, relu, tanh"),
     (["model.depth=0"], "model.depth=0 must be an integer >= 1"),
@@ -140,3 +144,60 @@ def test_results_are_reproducible_across_processes(tmp_path):
         documents.append(json.loads((run_dir / "results.json").read_text()))
     assert documents[0]["series"] == documents[1]["series"]
     assert documents[0]["provenance"]["config_hash"] == documents[1]["provenance"]["config_hash"]
+
+
+def _run_cli(tmp_path, *overrides):
+    subprocess.run(
+        [BIN / "ntk-bench", *overrides, "tracker=none", f"hydra.run.dir={tmp_path}"],
+        check=True,
+        capture_output=True,
+        env=_env(),
+        timeout=300,
+    )
+    return load_run(tmp_path), np.load(tmp_path / "arrays.npz")
+
+
+def test_deep_chaotic_heat_map_column_writes_only_finite_numbers(tmp_path):
+    # The command that wrote λ_max, λ_bulk, λ_min and η as NaN at depths 115-150 and reported success before
+    # the σ-traced heat-map pass shared the layerwise pass's diagonal pin (one kernel pass now).
+    run, arrays = _run_cli(
+        tmp_path,
+        "experiment=xiao2020_fcn",
+        "experiment.sigma_w2=[3.0]",
+        "experiment.sigma_b2=0.05",
+        "experiment.depths=[1,50,100,115,130,150]",
+        "experiment.finite.enabled=false",
+        "experiment.n_train=64",
+        "experiment.n_test=64",
+    )
+    for key in ("lambda_max", "lambda_bulk", "lambda_min", "kappa_bulk", "eta", "eta_nt", "train_accuracy"):
+        assert np.isfinite(arrays[f"fcn/{key}"]).all(), key
+    assert run.summary["fcn"]["nonfinite_kernel_cells"]["count"] == 0
+    assert run.summary["fcn"]["divergent_cells"] == 0
+
+
+def test_overflowing_kernel_depths_are_recorded_as_divergent_and_claims_say_so(tmp_path):
+    # ReLU with σ_w² = 1e6: q^l = (σ_w²/2)^l overflows float64 near l = 27; those depths must be recorded
+    # (NaN spectra, listed with a reason), not written as numbers, and the claim reading them must say so.
+    from ntk_bench.claims import evaluate_claims
+
+    run, arrays = _run_cli(
+        tmp_path,
+        "experiment=spectrum",
+        "model.activation=relu",
+        "model.sigma_w2=1e6",
+        "model.sigma_b2=0",
+        "model.depth=40",
+        "data.n_train=8",
+        "data.n_test=8",
+    )
+    divergent = run.summary["divergent_depths"]
+    assert divergent["depths"] and divergent["reason"]
+    first = divergent["depths"][0]
+    assert 20 < first < 35 and divergent["depths"] == list(range(first, 41))
+    lam = np.asarray(run.series["ntk/lambda_max"])
+    assert np.isnan(lam[first - 1 :]).all() and np.isfinite(lam[: first - 1]).all()
+    assert np.isnan(arrays["ntk_eigenvalues"][first - 1 :]).all()
+    verdicts = {v.claim_id: v for v in evaluate_claims([run])}
+    pd = verdicts["spectrum.ntk_positive_definite"]
+    assert pd.verdict == "fail" and f"non-finite eigenvalues from depth {first}" in pd.detail

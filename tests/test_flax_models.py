@@ -25,25 +25,28 @@ from ntk_bench.kernels.empirical import EmpiricalNTK
 
 def _spec(name, **overrides):
     cfg = {"name": name, "depth": 2, "width": 6, "activation": "erf", "sigma_w2": 1.7, "sigma_b2": 0.2}
+    if name == "resnet":
+        cfg["gamma"] = 0.5
     cfg.update(overrides)
     return model_spec_from_config(cfg)
 
 
-def stax_to_flax(stax_params, depth):
-    """Map the parameters of ``serial(Identity, block^depth, readout)`` onto the twin's tree."""
-    tree = {}
-    for i in range(depth):
-        (w, b), _ = stax_params[1 + i]
-        tree[f"block_{i + 1}"] = {"kernel": w, "bias": b.reshape(-1)}
-    readout = stax_params[-1]
-    if isinstance(readout[0], tuple):  # serial(Flatten | GlobalAvgPool, Dense)
-        readout = readout[1]
-    w, b = readout
-    tree["readout"] = {"kernel": w, "bias": b.reshape(-1)}
-    return {"params": tree}
+def stax_to_flax(stax_params, depth, stem=False):
+    """Map the parameters of ``serial(stem, block^depth, readout)`` onto the twin's tree.
+
+    The stax leaves are (W, b) pairs in network order: [stem,] block_1 … block_<depth>, readout.
+    """
+    leaves = jax.tree_util.tree_leaves(stax_params)
+    pairs = [(leaves[i], leaves[i + 1]) for i in range(0, len(leaves), 2)]
+    names = (["stem"] if stem else []) + [f"block_{i + 1}" for i in range(depth)] + ["readout"]
+    assert len(pairs) == len(names)
+    params = {name: {"kernel": w, "bias": b.reshape(-1)} for name, (w, b) in zip(names, pairs, strict=True)}
+    return {"params": params}
 
 
 TWIN_CASES = [
+    ("resnet", (12,), "CIRCULAR", 3, "ntk"),
+    ("resnet", (12,), "CIRCULAR", 3, "standard"),  # α enters the standard parameterization's init std
     ("fcn", (12,), "CIRCULAR", 3, "ntk"),
     ("fcn", (12,), "CIRCULAR", 3, "standard"),
     ("cnn_flatten", (5, 5, 2), "CIRCULAR", 3, "ntk"),
@@ -58,12 +61,12 @@ def test_twin_is_the_stax_function_of_the_same_parameters(
     name, shape, padding, filter_size, parameterization
 ):
     spec = _spec(name, parameterization=parameterization, padding=padding, filter_size=filter_size)
-    spatial = 0 if name == "fcn" else len(shape) - 1
+    spatial = len(shape) - 1 if spec.is_convolutional else 0
     init, apply, _ = build_network(spec, spatial, out_dim=3).at_depth(spec.depth)
     x = jax.random.normal(jax.random.PRNGKey(0), (4, *shape))
     _, stax_params = init(jax.random.PRNGKey(1), x.shape)
     twin = flax_twin(spec, out_dim=3)
-    mapped = stax_to_flax(stax_params, spec.depth)
+    mapped = stax_to_flax(stax_params, spec.depth, stem=name == "resnet")
     own = jax.eval_shape(twin.init, jax.random.PRNGKey(2), x)
     assert jax.tree_util.tree_structure(own) == jax.tree_util.tree_structure(mapped)
     for a, b in zip(jax.tree_util.tree_leaves(own), jax.tree_util.tree_leaves(mapped), strict=True):
@@ -96,6 +99,8 @@ WIDE_CASES = [
     ("fcn", (10,), "standard", 2048),
     ("cnn_flatten", (3, 3, 1), "ntk", 128),
     ("cnn_pool", (5, 2), "ntk", 128),  # 1-D signals keep the full spatial covariance of CNN-P small
+    ("resnet", (10,), "ntk", 2048),
+    ("resnet", (10,), "standard", 2048),
 ]
 
 
@@ -122,9 +127,10 @@ def test_wide_empirical_ntk_matches_the_analytic_kernel(name, shape, parameteriz
         assert error <= narrow / 2, (narrow, error)
 
 
-def test_fast_init_has_the_distribution_of_module_init():
-    spec = _spec("fcn", width=200, parameterization="standard", sigma_b2=0.3)
-    model = FlaxModel(flax_twin(spec, 2), spec, True, "fcn")
+@pytest.mark.parametrize("name", ["fcn", "resnet"])  # resnet: α scales the branches' init std
+def test_fast_init_has_the_distribution_of_module_init(name):
+    spec = _spec(name, width=200, parameterization="standard", sigma_b2=0.3, depth=4)
+    model = FlaxModel(flax_twin(spec, 2), spec, True, name)
     x = jnp.ones((2, 30))
     fast = model.init(jax.random.PRNGKey(0), x)
     slow = model.module.init(jax.random.PRNGKey(0), x)

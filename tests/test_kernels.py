@@ -1,29 +1,46 @@
-"""Layerwise analytic kernels: equal to the network rebuilt at each depth, and to Monte-Carlo at width."""
+"""The one kernel pass: equal to neural-tangents' own network rebuilt at each depth (every family of the
+registry, 1-D and 2-D), to Monte-Carlo at width, finite deep in the chaotic phase."""
 
 import jax
 import neural_tangents as nt
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import build_network, model_spec_from_config
+from ntk_bench.architectures import Network, build_network, model_spec_from_config
 from ntk_bench.errors import ConfigError
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.kernels.layerwise import auto_block_size, validate_depths
 
+RESNET_CONV_POOL = {"layer": "conv", "readout": "pool"}
 CASES = [
-    ("fcn", "erf", (12,)),
-    ("fcn", "relu", (12,)),
-    ("fcn", "tanh", (12,)),
-    ("cnn_flatten", "erf", (6, 6, 2)),
-    ("cnn_pool", "relu", (6, 6, 1)),
-    ("cnn_pool", "erf", (10, 2)),  # 1-D signals
+    ("fcn", "erf", (12,), {}),
+    ("fcn", "relu", (12,), {}),
+    ("fcn", "tanh", (12,), {}),
+    ("cnn_flatten", "erf", (6, 6, 2), {}),
+    ("cnn_flatten", "erf", (11, 2), {}),  # 1-D signals: spatial diagonal, shifted copies (P = 11)
+    ("cnn_pool", "relu", (6, 6, 1), {}),
+    ("cnn_pool", "erf", (10, 2), {}),  # 1-D signals: full covariance, P = 100 > 64 → shifted copies
+    ("cnn_pool", "erf", (3, 4, 1), {}),  # 2-D, P = 9 and 16 → box operator
+    ("resnet", "erf", (12,), {}),
+    ("resnet", "relu", (12,), {"alpha": 0.7}),
+    ("resnet", "erf", (10, 2), RESNET_CONV_POOL),
+    ("resnet", "erf", (4, 4, 1), {"layer": "conv", "readout": "flatten"}),
 ]
 
 
-def _network(name, activation, shape, **overrides):
+def _spatial_ndim(spec, shape) -> int:
+    return len(shape) - 1 if spec.is_convolutional else 0
+
+
+def _network(name, activation, shape, fast_kernels=True, **overrides):
     cfg = {"name": name, "depth": 6, "width": 64, "activation": activation, "sigma_w2": 1.7, "sigma_b2": 0.1}
+    if name == "resnet":
+        cfg["gamma"] = 0.5
+        if "alpha" in overrides:
+            cfg["gamma"] = None
     cfg.update(overrides)
-    return build_network(model_spec_from_config(cfg), len(shape) - 1 if name != "fcn" else 0)
+    spec = model_spec_from_config(cfg)
+    return Network(spec, _spatial_ndim(spec, shape), fast_kernels=fast_kernels)
 
 
 def _tolerance(activation: str, reference: np.ndarray, depth: int) -> float:
@@ -42,17 +59,18 @@ def _tolerance(activation: str, reference: np.ndarray, depth: int) -> float:
     return 1e-12
 
 
-@pytest.mark.parametrize(("name", "activation", "shape"), CASES)
-def test_layerwise_pass_equals_network_rebuilt_at_each_depth(name, activation, shape):
+@pytest.mark.parametrize(("name", "activation", "shape", "extra"), CASES)
+def test_layerwise_pass_equals_network_rebuilt_at_each_depth(name, activation, shape, extra):
     rng = np.random.default_rng(0)
     x, x_test = rng.normal(size=(9, *shape)), rng.normal(size=(4, *shape))
-    network = _network(name, activation, shape)
+    network = _network(name, activation, shape, **extra)
+    reference = _network(name, activation, shape, fast_kernels=False, **extra)  # neural-tangents' layers
     depths = [0, 1, 3, 6]
     train = kernels_across_depth(network, x, None, depths)
     blocked = kernels_across_depth(network, x, None, depths, block_size=4)  # uneven blocks, padded
     cross = kernels_across_depth(network, x_test, x, depths, block_size=3)
     for i, depth in enumerate(depths):
-        kernel_fn = network.at_depth(depth)[2]
+        kernel_fn = reference.at_depth(depth)[2]
         full = kernel_fn(x, None, ("ntk", "nngp"))
         full_cross = kernel_fn(x_test, x, ("ntk", "nngp"))
         for kind in ("ntk", "nngp"):
@@ -115,8 +133,14 @@ def test_deep_chaotic_kernel_stays_finite_with_exact_diagonal():
     x = np.random.default_rng(2).normal(size=(64, 16))
     x *= np.sqrt(16) / np.linalg.norm(x, axis=1, keepdims=True)
     network = _network("fcn", "erf", (16,), sigma_w2=3.0, sigma_b2=0.05)
-    kernels = kernels_across_depth(network, x, None, [150])
-    assert np.isfinite(kernels.ntk).all() and np.isfinite(kernels.nngp).all()
-    # After 150 layers the variance map has converged to q* (ordered contraction of q, rate ≪ 1 per layer).
-    np.testing.assert_allclose(np.diag(kernels.nngp[0]), q_star("erf", 3.0, 0.05), rtol=1e-12)
-    assert np.linalg.eigvalsh(kernels.ntk[0])[0] > 0
+    depths = [100, 115, 130, 150, 200]
+    kernels = kernels_across_depth(network, x, None, depths)
+    assert kernels.finite.all() and not kernels.nonfinite_depths
+    # After 100 layers the variance map has converged to q* (ordered contraction of q, rate ≪ 1 per layer).
+    for i in range(len(depths)):
+        np.testing.assert_allclose(np.diag(kernels.nngp[i]), q_star("erf", 3.0, 0.05), rtol=1e-12)
+        assert np.linalg.eigvalsh(kernels.ntk[i])[0] > 0
+    # σ traced (the heat-map column of another network at σ_w² = 1) gives the same numbers: one pass, one pin
+    traced = kernels_across_depth(network.with_spec(sigma_w2=1.0), x, None, depths, sigma_w2=3.0)
+    np.testing.assert_allclose(traced.ntk, kernels.ntk, rtol=1e-13)
+    np.testing.assert_allclose(traced.nngp, kernels.nngp, rtol=1e-13)

@@ -1,4 +1,4 @@
-"""Xiao et al. 2020 heat maps: σ-parametric stax networks, η conventions, finite training, the experiment."""
+"""Xiao et al. 2020 heat maps: σ-traced kernel pass and networks, η conventions, finite training."""
 
 import json
 import math
@@ -17,20 +17,20 @@ from omegaconf import OmegaConf
 
 from ntk_bench.analysis.agreement import agreement_by_width
 from ntk_bench.analysis.depth_scales import crossing_depth, fit_mean_predictor_decay, fit_proportional
-from ntk_bench.architectures import build_network, model_spec_from_config
+from ntk_bench.architectures import Network, build_network, model_spec_from_config
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.dynamics.finite_training import FiniteTrainer
 from ntk_bench.dynamics.kernel_regression import (
     critical_learning_rate,
     discrete_gd,
+    evaluate_depths,
     gradient_flow,
     nt_gradient_flow,
     nt_learning_rate,
 )
-from ntk_bench.dynamics.parametric_stax import ParametricKernelPass, ParametricNetwork
 from ntk_bench.errors import ConfigError
 from ntk_bench.experiments.xiao2020 import centre_labels_over_train, parse_experiment_config
-from ntk_bench.kernels import kernels_across_depth
+from ntk_bench.kernels import KernelPass, kernels_across_depth
 from ntk_bench.results import load_run
 from ntk_bench.runner import run_job
 from ntk_bench.spectra import symmetric_eigh
@@ -54,16 +54,16 @@ def _spatial(name, shape):
 
 
 @pytest.mark.parametrize(("name", "shape"), SPECS)
-def test_parametric_kernels_equal_fixed_sigma_network(name, shape):
-    """σ traced (and CNNs' shift-based circular conv kernel) == build_network + kernels_across_depth."""
+def test_traced_sigma_kernels_equal_neural_tangents_network_with_fixed_sigma(name, shape):
+    """One pass with σ traced (and the fast circular-conv kernel) == neural-tangents' own layers, σ fixed."""
     rng = np.random.default_rng(0)
     x, x_test = rng.normal(size=(5, *shape)), rng.normal(size=(3, *shape))
     depths = [0, 1, 3] if name == "fcn" else [0, 2]
-    kernel_pass = ParametricKernelPass(ParametricNetwork(_spec(name), _spatial(name, shape)))
+    kernel_pass = KernelPass(Network(_spec(name), _spatial(name, shape)))
     # ordered and chaotic σ_w² for the FCN (one compilation serves both); neural-tangents' own CIRCULAR conv
     # kernel compiles slowly, so the CNN references use one chaotic σ_w².
     for sigma_w2 in (0.8, 2.6) if name == "fcn" else (2.6,):
-        fixed = build_network(_spec(name, sigma_w2=sigma_w2), _spatial(name, shape))
+        fixed = Network(_spec(name, sigma_w2=sigma_w2), _spatial(name, shape), fast_kernels=False)
         ref_train = kernels_across_depth(fixed, x, None, depths)
         ref_test = kernels_across_depth(fixed, x_test, x, depths)
         train = kernel_pass.across_depth(x, None, depths, sigma_w2, 0.18, block_size=4)  # padded blocks
@@ -76,13 +76,13 @@ def test_parametric_kernels_equal_fixed_sigma_network(name, shape):
 
 
 @pytest.mark.parametrize(("name", "shape"), SPECS[:3])
-def test_parametric_forward_pass_equals_fixed_sigma_network(name, shape):
+def test_traced_sigma_forward_pass_equals_neural_tangents_network(name, shape):
     spec = _spec(name, sigma_w2=2.2)
     nd = _spatial(name, shape)
     x = np.random.default_rng(1).normal(size=(5, *shape))
-    init_fn, apply_fn, _ = build_network(spec, nd, out_dim=3).at_depth(2)
+    init_fn, apply_fn, _ = Network(spec, nd, out_dim=3, fast_kernels=False).at_depth(2)
     _, params = init_fn(jax.random.PRNGKey(0), x.shape)
-    network = ParametricNetwork(spec, nd, out_dim=3)
+    network = Network(spec, nd, out_dim=3)
     _, ours_params = network.at_depth(2, 1.0, 1.0)[0](jax.random.PRNGKey(0), x.shape)
     # NTK parameterization: the same N(0, 1) draws whatever σ is
     for a, b in zip(jax.tree_util.tree_leaves(params), jax.tree_util.tree_leaves(ours_params), strict=True):
@@ -148,7 +148,7 @@ def test_vmapped_finite_training_equals_one_stax_network_trained_alone():
     y = rng.normal(size=(10, 3))
     spec = _spec("fcn", width=16)
     sigmas, lrs, seeds, steps = [0.9, 2.4], [0.02, 0.01], [3], [0, 3]
-    run = FiniteTrainer(ParametricNetwork(spec, 0, out_dim=3), 2, center=False).run(
+    run = FiniteTrainer(Network(spec, 0, out_dim=3), 2, center=False).run(
         x, y, x_test, sigmas, 0.18, lrs, seeds, steps
     )
     assert run.train.shape == (2, 1, 2, 10, 3) and not run.diverged.any()
@@ -361,7 +361,7 @@ def test_deep_chaotic_mean_predictor_collapses_to_the_majority_class_unless_labe
         {"name": "fcn", "depth": 1, "width": 256, "activation": "erf", "sigma_w2": 1.0, "sigma_b2": 0.18}
     )
     depths = [3, 60]
-    kernel_pass = ParametricKernelPass(ParametricNetwork(spec, 0))
+    kernel_pass = KernelPass(Network(spec, 0))
     train = kernel_pass.across_depth(data.x_train, None, depths, 3.0, 0.18).ntk
     test = kernel_pass.across_depth(data.x_test, data.x_train, depths, 3.0, 0.18).ntk
     majority = np.bincount(data.labels_train).argmax()
@@ -376,3 +376,19 @@ def test_deep_chaotic_mean_predictor_collapses_to_the_majority_class_unless_labe
     assert share[1] == 1.0 and share[0] < 0.5, share
     # ... while the centred labels keep the shallow accuracy (digits, m = 48: ~0.8; chance ~0.18)
     assert acc_centred[1] > 0.6 and acc_given[1] < 0.2, (acc_given, acc_centred)
+
+
+def test_a_nonfinite_kernel_cell_is_divergent_and_every_value_is_nan():
+    train, test, y = _toy_problem()
+    labels_train, labels_test = y.argmax(1), np.array([0, 1, 0])
+    train_k = np.stack([train, train, train])
+    test_k = np.stack([test, test, test])
+    train_k[1, 0, 0] = np.nan  # one NaN entry at the middle depth
+    test_k[2, 1, 2] = np.inf  # one Inf in the cross kernel at the last depth
+    out = evaluate_depths(train_k, test_k, y, labels_train, labels_test, [1, 8])
+    np.testing.assert_array_equal(out.nonfinite_kernel, [False, True, True])
+    np.testing.assert_array_equal(out.divergent, [False, True, True])
+    for field in ("eta", "lambda_max", "lambda_min", "kappa_bulk", "mean_predictor_rms"):
+        values = getattr(out, field)
+        assert np.isfinite(values[0]) and np.isnan(values[1:]).all(), field
+    assert np.isnan(out.train_accuracy[1:]).all() and np.isfinite(out.train_accuracy[0]).all()

@@ -1,21 +1,25 @@
-"""Architectures: activation registry and stax networks split for layerwise kernels."""
+"""Architectures: the activation registry, the family registry, and the networks built from them.
+
+``families/`` holds one module per family (its stax pieces, Flax twin and structure); ``spec.py`` the
+validated ``model`` config; ``network.py`` a family instantiated for an input layout; ``stax_layers.py`` and
+``flax_layers.py`` the affine layers both sides are built from.
+"""
 
 from ntk_bench.architectures.activations import ACTIVATIONS, Activation, get_activation
-from ntk_bench.architectures.stax_models import (
-    MODELS,
-    LayerwiseNetwork,
-    ModelSpec,
-    build_network,
-    model_spec_from_config,
-)
+from ntk_bench.architectures.families import FAMILIES, MODELS, Family, get_family
+from ntk_bench.architectures.network import Network, build_network
+from ntk_bench.architectures.spec import ModelSpec, model_spec_from_config
 
 __all__ = [
     "ACTIVATIONS",
+    "FAMILIES",
     "MODELS",
     "Activation",
-    "LayerwiseNetwork",
+    "Family",
     "ModelSpec",
+    "Network",
     "build_network",
     "get_activation",
+    "get_family",
     "model_spec_from_config",
 ]

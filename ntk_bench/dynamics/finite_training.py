@@ -2,9 +2,9 @@
 
 One compiled training function per (architecture, depth, width): ``jax.vmap`` runs every (σ_w², seed)
 configuration of a depth at once, instead of a Python loop that would rebuild (and recompile) the stax network
-for each σ_w². This works because the networks come from :class:`~ntk_bench.dynamics.parametric_stax.
-ParametricNetwork` (σ_w, σ_b traced) in the NTK parameterization, whose parameters are N(0, 1) draws that do
-not depend on σ: one ``init_fn`` call per seed serves every σ_w².
+for each σ_w². This works because the networks come from :class:`~ntk_bench.architectures.Network` with
+σ_w, σ_b traced, in the NTK parameterization, whose parameters are N(0, 1) draws that do not depend on σ:
+one ``init_fn`` call per seed serves every σ_w².
 
 Training (REFERENCE §5): loss ``L(θ) = ½‖f(X; θ) − Y‖²`` summed over the m examples and C outputs (the units
 of :mod:`ntk_bench.dynamics.kernel_regression`), ``optax.sgd(η)`` on the full batch, η per configuration
@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ntk_bench.dynamics.parametric_stax import ParametricNetwork
+from ntk_bench.architectures import Network
 from ntk_bench.errors import require
 
 
@@ -65,7 +65,12 @@ class FiniteTrainer:
     the same data shapes without recompiling.
     """
 
-    def __init__(self, network: ParametricNetwork, depth: int, *, center: bool = True):
+    def __init__(self, network: Network, depth: int, *, center: bool = True):
+        require(
+            network.spec.parameterization == "ntk",
+            f"model.parameterization={network.spec.parameterization!r}: networks trained for a whole σ_w²"
+            " grid at once need 'ntk' (its parameters do not depend on σ_w, σ_b)",
+        )
         self.network, self.depth, self.center = network, depth, center
         self._init = network.at_depth(depth, 1.0, 1.0)[0]  # NTK parameterization: σ-independent draws
 

@@ -140,9 +140,11 @@ class DepthEvaluation:
     """Kernel-regression outcome at each depth of one σ_w² column (D depths, T times).
 
     ``eta``/``eta_nt``: the step size used (½‖·‖² units / neural-tangents' units); ``divergent``: η·λ_max > 2
-    (discrete GD diverges: accuracies are NaN there). Spectra from ``ntk_bench.spectra``; the mean predictor
-    is P(Θ)Y = Θ_xX Θ⁺ Y (t = ∞): ``mean_predictor_test_accuracy`` and ``mean_predictor_rms_raw`` use the
-    labels as given; ``mean_predictor_rms`` uses labels centred over the training set, Ŷ = Y − 1ȳᵀ. That
+    (discrete GD diverges: accuracies are NaN there) or a non-finite kernel (``nonfinite_kernel``: NaN/Inf
+    in Θ at that depth; nothing is computed from it and every value of the cell is NaN, never a number).
+    Spectra from ``ntk_bench.spectra``; the mean predictor is P(Θ)Y = Θ_xX Θ⁺ Y (t = ∞):
+    ``mean_predictor_test_accuracy`` and ``mean_predictor_rms_raw`` use the labels as given;
+    ``mean_predictor_rms`` uses labels centred over the training set, Ŷ = Y − 1ȳᵀ. That
     removes the constant-mode term Θ_xX 1 (1ᵀY)/m, which carries no information about x and decays only
     like χ_1^(-l) in the chaotic phase, leaving the data-dependent prediction whose decay Xiao et al. (2020)
     give as O(l·(χ_c*/χ_1)^l).
@@ -153,6 +155,7 @@ class DepthEvaluation:
     eta: np.ndarray  # (D,)
     eta_nt: np.ndarray  # (D,)
     divergent: np.ndarray  # (D,) bool
+    nonfinite_kernel: np.ndarray  # (D,) bool
     lambda_max: np.ndarray
     lambda_bulk: np.ndarray
     lambda_min: np.ndarray
@@ -201,8 +204,12 @@ def evaluate_depths(
     }
     y_sample_centred = np.asarray(y_train) - np.asarray(y_train).mean(axis=0, keepdims=True)
     divergent = np.zeros(depth_count, dtype=bool)
+    nonfinite = np.zeros(depth_count, dtype=bool)
     crosscheck_error = np.nan
     for i in range(depth_count):
+        if not (np.isfinite(train_ntk[i]).all() and np.isfinite(test_ntk[i]).all()):
+            divergent[i] = nonfinite[i] = True
+            continue  # a NaN/Inf kernel: the cell is recorded as divergent, all its values stay NaN
         decomposition = symmetric_eigh(train_ntk[i])
         spectrum = summarize_spectrum(decomposition.eigenvalues)
         eta = lr_factor * critical_learning_rate(spectrum.lambda_max)
@@ -233,5 +240,9 @@ def evaluate_depths(
         if test is not None:
             out["test_accuracy"][i] = accuracy(test, labels_test)
     return DepthEvaluation(
-        **out, **scalars, divergent=divergent, crosscheck_rel_error=float(crosscheck_error)
+        **out,
+        **scalars,
+        divergent=divergent,
+        nonfinite_kernel=nonfinite,
+        crosscheck_rel_error=float(crosscheck_error),
     )

@@ -20,6 +20,8 @@ from ntk_bench.progress import progress
 from ntk_bench.report.figures import save_figure, spectrum_vs_depth_figure
 from ntk_bench.results import Results
 from ntk_bench.spectra import summarize_mean_predictor, summarize_spectrum, symmetric_eigh
+from ntk_bench.spectra.eigen import SpectrumSummary
+from ntk_bench.spectra.mean_predictor import MeanPredictorSummary
 from ntk_bench.theory import mean_field_summary
 from ntk_bench.tracking import ExperimentOutput
 
@@ -30,6 +32,14 @@ def spectrum_depths(experiment_cfg: Mapping[str, Any], max_depth: int) -> list[i
     """``experiment.depths`` if given, else every depth 1..``model.depth``."""
     depths = experiment_cfg.get("depths")
     return list(range(1, max_depth + 1)) if depths is None else [int(d) for d in depths]
+
+
+def _series_keys(kernel: str, with_predictor: bool) -> list[str]:
+    """The series one depth adds for ``kernel`` (NaN-filled at a divergent depth)."""
+    keys = [f"{kernel}/{key}" for key in SpectrumSummary.__dataclass_fields__]
+    if with_predictor:
+        keys += [f"{kernel}/mean_predictor_{key}" for key in MeanPredictorSummary.__dataclass_fields__]
+    return keys
 
 
 def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
@@ -57,9 +67,15 @@ def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     # set, so the label mean does not couple to Θ's constant mode (which decays only like χ_1^{-l}).
     y_centred = data.y_train - data.y_train.mean(axis=0)
     series: dict[str, list[float]] = {"depth": list(train.depths)}
-    eigenvalues = {k: np.empty((len(depths), len(data.x_train))) for k in kernels}
+    eigenvalues = {k: np.full((len(depths), len(data.x_train)), np.nan) for k in kernels}
+    # a depth whose kernel holds a NaN/Inf is divergent: its eigenvalues and series stay NaN, and it is listed
+    finite = train.finite & (test.finite if test is not None else True)
     for i in progress(range(len(depths)), len(depths), "spectra: depth"):
         for kernel in kernels:
+            if not finite[i]:
+                for key in _series_keys(kernel, test is not None):
+                    series.setdefault(key, []).append(float("nan"))
+                continue
             decomposition = symmetric_eigh(getattr(train, kernel)[i])
             eigenvalues[kernel][i] = decomposition.eigenvalues
             for key, value in summarize_spectrum(decomposition.eigenvalues).to_dict().items():
@@ -70,12 +86,21 @@ def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
                 )
                 for key, value in probe.to_dict().items():
                     series.setdefault(f"{kernel}/mean_predictor_{key}", []).append(value)
+    divergent = [int(d) for d, ok in zip(depths, finite, strict=True) if not ok]
     theory = mean_field_summary(spec.activation, spec.sigma_w2, spec.sigma_b2).to_dict()
     results = Results(
         experiment="spectrum",
         axis="depth",
         series=series,
-        summary={"theory": theory, "n_train": len(data.x_train), "n_test": len(data.x_test)},
+        summary={
+            "theory": theory,
+            "n_train": len(data.x_train),
+            "n_test": len(data.x_test),
+            "divergent_depths": {
+                "depths": divergent,
+                "reason": "analytic kernel not finite (NaN/Inf); spectra left NaN" if divergent else "",
+            },
+        },
         arrays={"depths": np.asarray(depths), **{f"{k}_eigenvalues": v for k, v in eigenvalues.items()}},
     )
     title = (

@@ -5,7 +5,7 @@ Networks", Figs. 3-4 (REFERENCE §4). For each architecture of ``experiment.mode
 side by side), each σ_w² column of the grid and each depth l:
 
 1. the analytic NTK on train×train and test×train at every depth of the grid, from one layerwise pass per
-   σ_w² column (:class:`~ntk_bench.dynamics.parametric_stax.ParametricKernelPass`: σ is a traced argument,
+   σ_w² column (:class:`~ntk_bench.kernels.KernelPass`: σ is a traced argument,
    so one compilation serves the whole grid; columns run on ``experiment.workers`` threads);
 2. train and test accuracy of the infinite-width mean predictor (f_0 = 0) after t full-batch GD steps at
    η = ``lr_factor``·2/λ_max (½‖f − Y‖² units; η and neural-tangents' η·|Y| are both stored), by the closed
@@ -41,7 +41,7 @@ import numpy as np
 
 from ntk_bench.analysis.agreement import agreement_by_width, relative_output_error
 from ntk_bench.analysis.depth_scales import crossing_depth, fit_mean_predictor_decay, fit_proportional
-from ntk_bench.architectures import MODELS, model_spec_from_config
+from ntk_bench.architectures import MODELS, Network, get_family, model_spec_from_config
 from ntk_bench.blas import single_threaded_blas
 from ntk_bench.data import Dataset, load_raw, prepare
 from ntk_bench.data import parse_config as parse_data_config
@@ -55,9 +55,8 @@ from ntk_bench.dynamics.kernel_regression import (
     evaluate_depths,
     gradient_flow,
 )
-from ntk_bench.dynamics.parametric_stax import ParametricKernelPass, ParametricNetwork
 from ntk_bench.errors import ConfigError, require, require_choice
-from ntk_bench.kernels import validate_depths
+from ntk_bench.kernels import kernel_pass, validate_depths
 from ntk_bench.progress import progress
 from ntk_bench.report.figures import save_figure
 from ntk_bench.report.heatmaps import (
@@ -75,7 +74,6 @@ from ntk_bench.tracking import ExperimentOutput
 PREDICTORS = ("spectral", "neural_tangents")
 LABELS = ("as_given", "train_centred")
 PHASE_CODES = {"ordered": -1.0, "critical": 0.0, "chaotic": 1.0}
-MODEL_LABELS = {"fcn": "FCN", "cnn_flatten": "CNN-F", "cnn_pool": "CNN-P"}
 
 TOP_KEYS = {
     "name",
@@ -429,18 +427,18 @@ def crosscheck_cells(count: int, columns: int, depths: int) -> dict[int, tuple[i
 
 
 def compute_maps(
-    network: ParametricNetwork, data: Dataset, xc: XiaoConfig, sigma_b2: float, label: str
+    network: Network, data: Dataset, xc: XiaoConfig, sigma_b2: float, label: str
 ) -> ModelMaps:
     """Kernels of every σ_w² column (one layerwise pass each) and their kernel-regression evaluation."""
-    kernel_pass = ParametricKernelPass(network)
+    shared_pass = kernel_pass(network)
     cross = crosscheck_cells(xc.crosscheck_cells, len(xc.sigma_w2), len(xc.depths))
 
     def column(s: int) -> tuple[DepthEvaluation, float, float]:
         w2 = xc.sigma_w2[s]
         start = time.perf_counter()
         options = {"max_block_bytes": xc.max_block_bytes}
-        train = kernel_pass.across_depth(data.x_train, None, xc.depths, w2, sigma_b2, **options)
-        test = kernel_pass.across_depth(data.x_test, data.x_train, xc.depths, w2, sigma_b2, **options)
+        train = shared_pass.across_depth(data.x_train, None, xc.depths, w2, sigma_b2, **options)
+        test = shared_pass.across_depth(data.x_test, data.x_train, xc.depths, w2, sigma_b2, **options)
         middle = time.perf_counter()
         evaluation = evaluate_depths(
             train.ntk,
@@ -571,6 +569,7 @@ def analyse_model(
     decay["median_ratio"] = float(np.nanmedian(ratios)) if np.any(np.isfinite(ratios)) else math.nan
 
     eta, eta_nt, divergent = maps.stack("eta"), maps.stack("eta_nt"), maps.stack("divergent")
+    nonfinite = maps.stack("nonfinite_kernel")
     crosscheck = np.array([c.crosscheck_rel_error for c in maps.columns])
     summary = {
         "ordered_trainable_depth": ordered_block,
@@ -578,12 +577,18 @@ def analyse_model(
         "mean_predictor_decay": decay,
         "learning_rate": {
             "lr_factor": xc.lr_factor,
-            "eta_min": float(np.min(eta)),
-            "eta_max": float(np.max(eta)),
-            "eta_nt_min": float(np.min(eta_nt)),
-            "eta_nt_max": float(np.max(eta_nt)),
+            "eta_min": float(np.nanmin(eta)) if np.isfinite(eta).any() else math.nan,
+            "eta_max": float(np.nanmax(eta)) if np.isfinite(eta).any() else math.nan,
+            "eta_nt_min": float(np.nanmin(eta_nt)) if np.isfinite(eta_nt).any() else math.nan,
+            "eta_nt_max": float(np.nanmax(eta_nt)) if np.isfinite(eta_nt).any() else math.nan,
         },
         "divergent_cells": int(np.sum(divergent)),
+        # cells whose analytic kernel held a NaN/Inf: divergent, all their values NaN (never silent numbers)
+        "nonfinite_kernel_cells": {
+            "count": int(np.sum(nonfinite)),
+            "cells": [[float(xc.sigma_w2[c]), int(xc.depths[d])] for c, d in np.argwhere(nonfinite)],
+            "reason": "analytic NTK not finite (NaN/Inf) at these (σ_w², depth) cells",
+        },
         "crosscheck_max_rel_error": float(np.nanmax(crosscheck))
         if np.any(np.isfinite(crosscheck))
         else math.nan,
@@ -673,14 +678,14 @@ def finite_check(
     """Finite-width networks vs the infinite-width prediction at the same η and steps (discrete GD)."""
     fc = xc.finite
     start = time.perf_counter()
-    kernel_pass = ParametricKernelPass(ParametricNetwork(spec, spatial_ndim))
+    shared_pass = kernel_pass(Network(spec, spatial_ndim))
     b_count, d_count, t_count = len(fc.sigma_w2), len(fc.depths), len(fc.steps)
     eta = np.empty((b_count, d_count))
     ref = {"train": [], "test": []}
     flow = {"train": np.empty((b_count, d_count, t_count)), "test": np.empty((b_count, d_count, t_count))}
     for b, w2 in enumerate(fc.sigma_w2):
-        train_k = kernel_pass.across_depth(data.x_train, None, fc.depths, w2, sigma_b2).ntk
-        test_k = kernel_pass.across_depth(data.x_test, data.x_train, fc.depths, w2, sigma_b2).ntk
+        train_k = shared_pass.across_depth(data.x_train, None, fc.depths, w2, sigma_b2).ntk
+        test_k = shared_pass.across_depth(data.x_test, data.x_train, fc.depths, w2, sigma_b2).ntk
         ref_train, ref_test = [], []
         for d in range(d_count):
             decomposition = symmetric_eigh(train_k[d])
@@ -702,9 +707,7 @@ def finite_check(
     diverged = np.zeros(shape[:4], dtype=bool)
     train_s = {}
     for w, width in enumerate(fc.widths):
-        network = ParametricNetwork(
-            dataclasses.replace(spec, width=width), spatial_ndim, out_dim=data.num_classes
-        )
+        network = Network(dataclasses.replace(spec, width=width), spatial_ndim, out_dim=data.num_classes)
         tic = time.perf_counter()
         for d, depth in enumerate(fc.depths):
             run = FiniteTrainer(network, depth, center=fc.center).run(
@@ -786,7 +789,7 @@ def run_xiao2020(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             )
     model_data = {name: (data if spec.is_convolutional else data.flat()) for name, spec in specs.items()}
     networks = {
-        name: ParametricNetwork(spec, len(model_data[name].spatial_shape)) for name, spec in specs.items()
+        name: Network(spec, len(model_data[name].spatial_shape)) for name, spec in specs.items()
     }
     theory = _theory(activation, xc, sigma_b2, xc.workers)
     # chance: the best test accuracy of a data-independent (constant) prediction; 1/C for balanced test sets
@@ -831,7 +834,7 @@ def run_xiao2020(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     test_at_time: dict[str, np.ndarray] = {}
     jt = xc.times.index(xc.analysis_time)
     for name in xc.models:
-        label = MODEL_LABELS[name]
+        label = get_family(name).label
         maps = compute_maps(networks[name], model_data[name], xc, sigma_b2, label)
         model_summary, model_arrays = analyse_model(maps, theory, xc, chance)
         for field in (

@@ -35,6 +35,7 @@ import neural_tangents as nt
 import numpy as np
 
 from ntk_bench.errors import require, require_choice
+from ntk_bench.kernels.tiling import padded, tiles
 
 IMPLEMENTATIONS: dict[str, nt.NtkImplementation] = {
     "jacobian_contraction": nt.NtkImplementation.JACOBIAN_CONTRACTION,
@@ -67,13 +68,6 @@ class ProbeReport:
             "failed": dict(self.failed),
             "seconds": self.seconds,
         }
-
-
-def _padded(x: np.ndarray, size: int) -> np.ndarray:
-    """Pad the batch to ``size`` rows with copies of row 0 (one compiled shape for every block)."""
-    if len(x) == size:
-        return x
-    return np.concatenate([x, np.repeat(x[:1], size - len(x), axis=0)], axis=0)
 
 
 def _mirror(block: np.ndarray) -> np.ndarray:
@@ -171,7 +165,7 @@ class EmpiricalNTK:
         start = time.perf_counter()
         x = np.asarray(x, dtype=np.float64)
         block = min(self.block_size, len(x))
-        small = _padded(x[: min(self.probe_points, block)], min(self.probe_points, block))
+        small = padded(x[: min(self.probe_points, block)], min(self.probe_points, block))
         report = ProbeReport(chosen="")
         for name in IMPLEMENTATIONS:
             try:
@@ -200,7 +194,7 @@ class EmpiricalNTK:
             n for n in ranked[1:] if report.probe_times[n] <= self.refine_ratio * report.probe_times[chosen]
         ]
         if close and block > len(small):
-            full = _padded(x[:block], block)
+            full = padded(x[:block], block)
             for name in [chosen, *close]:
                 report.block_times[name] = self._time(name, full, params, 1)
             chosen = min(report.block_times, key=report.block_times.get)
@@ -221,22 +215,14 @@ class EmpiricalNTK:
         n1, n2 = len(x1), len(x2)
         b1, b2 = min(self.block_size, n1), min(self.block_size, n2)
         out: np.ndarray | None = None
-        for r0 in range(0, n1, b1):
-            rows = slice(r0, min(n1, r0 + b1))
-            for c0 in range(0, n2, b2):
-                cols = slice(c0, min(n2, c0 + b2))
-                if symmetric and c0 < r0:
-                    continue
-                a = _padded(x1[rows], b1)
-                if symmetric and r0 == c0:
-                    block = np.asarray(fn(a, None, params))
-                else:
-                    block = np.asarray(fn(a, _padded(x2[cols], b2), params))
-                h, w = rows.stop - rows.start, cols.stop - cols.start
-                if out is None:
-                    out = np.empty((n1, n2, *block.shape[2:]), dtype=np.float64)
-                out[rows, cols] = block[:h, :w]
-                if symmetric and c0 > r0:
-                    out[cols, rows] = _mirror(out[rows, cols])
+        for tile in tiles(n1, n2, b1, b2, symmetric):
+            rows, cols, (h, w) = tile.rows, tile.cols, tile.shape
+            a = padded(x1[rows], b1)
+            block = np.asarray(fn(a, None if tile.diagonal else padded(x2[cols], b2), params))
+            if out is None:
+                out = np.empty((n1, n2, *block.shape[2:]), dtype=np.float64)
+            out[rows, cols] = block[:h, :w]
+            if tile.mirror:
+                out[cols, rows] = _mirror(out[rows, cols])
         assert out is not None
         return out

@@ -1,14 +1,21 @@
-"""Analytic NTK and NNGP at every depth in one pass through the network.
+"""Analytic NTK and NNGP at every depth in one pass through the network: the one kernel pass.
 
 A stax layer's ``kernel_fn`` maps a ``Kernel`` to the next ``Kernel`` (REFERENCE §1), so depth l+1 is
 ``block(kernel_l)`` and the output kernel at depth l is ``readout(kernel_l)``. One pass over depths 1..L
 therefore costs L block applications instead of the L(L+1)/2 a rebuild per depth would cost. The recursion
 itself is Jacot et al. (2018) / Lee et al. (2018), REFERENCE §2:
 
-    K^{l+1} = σ_w² T(K^l) + σ_b²,        Θ^{l+1} = K^{l+1} + σ_w² Ṫ(K^l) Θ^l.
+    K^{l+1} = σ_w² T(K^l) + σ_b²,        Θ^{l+1} = K^{l+1} + σ_w² Ṫ(K^l) Θ^l
 
-Inputs are processed in blocks of rows × columns so that kernels with full spatial covariance (CNN-P:
-``n1·n2·(H·W)²`` numbers per layer) fit in memory; every block runs the whole depth pass.
+(residual families add the branch to the skip connection's kernel, ``families/resnet.py``).
+
+:class:`KernelPass` is the only place kernels across depth are computed. It compiles the stem, block and
+readout of a :class:`~ntk_bench.architectures.Network` once with σ_w, σ_b as traced arguments, so the same
+compiled functions serve a fixed-σ spectrum and every column of a σ_w² heat map. Inputs are processed in
+square blocks (:mod:`ntk_bench.kernels.tiling`), the edge set from a memory bound (CNN-P stores
+``n1·n2·P²`` numbers per layer). In the symmetric case (x2 = None) the NNGP diagonal is pinned to its
+exact variances after every block (:func:`pin_diagonal`). Depths whose kernel is still not finite are listed
+in :attr:`DepthKernels.nonfinite_depths`; consumers record them as divergent cells.
 """
 
 from __future__ import annotations
@@ -22,14 +29,17 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+from neural_tangents import stax
 
 from ntk_bench.architectures.activations import get_activation
-from ntk_bench.architectures.stax_models import LayerwiseNetwork
+from ntk_bench.architectures.network import Network
 from ntk_bench.errors import require
+from ntk_bench.kernels.tiling import padded, tiles
 
 BYTES_PER_ENTRY = 8  # float64
 # Live arrays per kernel entry during one block step: nngp, ntk, cov1/cov2 and the new layer's copies,
 # plus the quadrature/arcsin temporaries; 8 is a measured-safe upper bound for erf/relu/tanh layers.
+# A family adds its own ``extra_live_arrays`` (a residual block keeps its input alive beside the branch).
 LIVE_ARRAYS_PER_ENTRY = 8
 
 
@@ -40,6 +50,17 @@ class DepthKernels:
     depths: tuple[int, ...]
     ntk: np.ndarray
     nngp: np.ndarray
+
+    @property
+    def finite(self) -> np.ndarray:
+        """(len(depths),) bool: every NTK and NNGP entry at that depth is finite."""
+        axes = (1, 2)
+        return np.isfinite(self.ntk).all(axis=axes) & np.isfinite(self.nngp).all(axis=axes)
+
+    @property
+    def nonfinite_depths(self) -> list[int]:
+        """The depths whose kernel holds a NaN or an Inf (to be recorded as divergent, never used)."""
+        return [d for d, ok in zip(self.depths, self.finite, strict=True) if not ok]
 
 
 def validate_depths(depths: Sequence[int]) -> tuple[int, ...]:
@@ -54,11 +75,12 @@ def validate_depths(depths: Sequence[int]) -> tuple[int, ...]:
     return depths
 
 
-def entries_per_pair(network: LayerwiseNetwork, spatial_shape: Sequence[int]) -> int:
+def entries_per_pair(network: Network, spatial_shape: Sequence[int]) -> int:
     """Kernel entries live per input pair inside the network.
 
-    1 for FCN, P spatial positions for CNN-F, P² for CNN-P; times the quadrature points of an activation
-    without a closed-form kernel (deg² for ``stax.ElementwiseNumerical``).
+    1 for fully-connected layers, P spatial positions for a flatten readout (spatial diagonal), P² for
+    pooling (full spatial covariance); times the quadrature points of an activation without a closed-form
+    kernel (deg² for ``stax.ElementwiseNumerical``).
     """
     positions = math.prod(spatial_shape) if spatial_shape else 1
     quadrature = get_activation(network.spec.activation).quadrature_points
@@ -68,41 +90,11 @@ def entries_per_pair(network: LayerwiseNetwork, spatial_shape: Sequence[int]) ->
     return spatial * quadrature
 
 
-def auto_block_size(n1: int, n2: int, per_pair: int, max_block_bytes: float) -> int:
-    """Largest square block edge b with b²·per_pair·8 B·LIVE_ARRAYS_PER_ENTRY ≤ max_block_bytes."""
-    per_pair_bytes = per_pair * BYTES_PER_ENTRY * LIVE_ARRAYS_PER_ENTRY
+def auto_block_size(n1: int, n2: int, per_pair: int, max_block_bytes: float, live_arrays: int = 8) -> int:
+    """Largest square block edge b with b²·per_pair·8 B·live_arrays ≤ max_block_bytes."""
+    per_pair_bytes = per_pair * BYTES_PER_ENTRY * live_arrays
     edge = int(math.isqrt(max(1, int(max_block_bytes // per_pair_bytes))))
     return max(1, min(max(n1, n2), edge))
-
-
-class LayerwiseKernelFn:
-    """Jitted block and readout kernel functions of one network, reused across input blocks."""
-
-    def __init__(self, network: LayerwiseNetwork):
-        self.network = network
-        self._input = network.stem[2]
-        self._block = jax.jit(network.block[2])
-        self._readout = jax.jit(network.readout[2], static_argnames="get")
-
-    def input_kernel(self, x1: np.ndarray, x2: np.ndarray | None):
-        """The ``Kernel`` of the raw inputs (covariances x xᵀ/d), with the network's spatial options."""
-        return self._input(x1, x2, get=None, **self.network.input_kernel_options)
-
-    def iterate(self, x1: np.ndarray, x2: np.ndarray | None, max_depth: int) -> Iterator[tuple[int, object]]:
-        """Yield ``(depth, readout_kernel)`` for depth = 0..max_depth, one block application per step.
-
-        For ``x2=None`` the NNGP diagonal is pinned to ``cov1`` after every block (see :func:`pin_diagonal`).
-        """
-        step = self._block if x2 is not None else self._pinned_block
-        kernel = self.input_kernel(x1, x2)
-        yield 0, self._readout(kernel, get=("nngp", "ntk"))
-        for depth in range(1, max_depth + 1):
-            kernel = step(kernel)
-            yield depth, self._readout(kernel, get=("nngp", "ntk"))
-
-    @functools.cached_property
-    def _pinned_block(self):
-        return jax.jit(lambda kernel: pin_diagonal(self.network.block[2](kernel)))
 
 
 def pin_diagonal(kernel):
@@ -121,57 +113,122 @@ def pin_diagonal(kernel):
     return kernel.replace(nngp=kernel.nngp.at[index, index].set(kernel.cov1))
 
 
-def _padded(x: np.ndarray, size: int) -> np.ndarray:
-    """Pad the batch to ``size`` rows with copies of row 0, so every block has one shape (one compile)."""
-    if len(x) == size:
-        return x
-    return np.concatenate([x, np.repeat(x[:1], size - len(x), axis=0)], axis=0)
+def _stds(network: Network, sigma_w2: float | None, sigma_b2: float | None) -> tuple[jnp.ndarray, ...]:
+    """σ_w, σ_b as float64 jax scalars (traced arguments: one compilation for every σ)."""
+    spec = network.spec
+    w2 = spec.sigma_w2 if sigma_w2 is None else float(sigma_w2)
+    b2 = spec.sigma_b2 if sigma_b2 is None else float(sigma_b2)
+    require(w2 > 0 and math.isfinite(w2), f"sigma_w2={w2!r} must be a finite number > 0")
+    require(b2 >= 0 and math.isfinite(b2), f"sigma_b2={b2!r} must be a finite number >= 0")
+    return jnp.asarray(math.sqrt(w2), jnp.float64), jnp.asarray(math.sqrt(b2), jnp.float64)
+
+
+class KernelPass:
+    """Analytic NTK/NNGP of one network at many depths, for any (σ_w², σ_b²), from one compiled stem, block
+    and readout. Instances are safe to share between threads (JAX releases the GIL in compiled calls); get a
+    shared one with :func:`kernel_pass`."""
+
+    def __init__(self, network: Network):
+        self.network = network
+        options = dict(network.input_kernel_options)
+
+        def stem(x1, x2, w_std, b_std):  # the inputs' Kernel (covariances x xᵀ/d), then the stem layer
+            inputs = stax.Identity()[2](x1, x2, get=None, **options)
+            return network.pieces(w_std, b_std)[0][2](inputs)
+
+        def block(kernel, w_std, b_std):
+            return network.pieces(w_std, b_std)[1][2](kernel)
+
+        def readout(kernel, w_std, b_std):
+            return network.pieces(w_std, b_std)[2][2](kernel, get=("nngp", "ntk"))
+
+        self._stem = jax.jit(stem)
+        self._block = jax.jit(block)
+        self._pinned_block = jax.jit(lambda kernel, w_std, b_std: pin_diagonal(block(kernel, w_std, b_std)))
+        self._readout = jax.jit(readout)
+
+    def iterate(self, x1, x2, depths: Sequence[int], w_std, b_std) -> Iterator[tuple[int, object]]:
+        """Yield ``(depth, readout kernel)`` for each of ``depths`` (increasing); readouts run only there.
+
+        With ``x2=None`` the NNGP diagonal is pinned after every block (:func:`pin_diagonal`).
+        """
+        step = self._block if x2 is not None else self._pinned_block
+        kernel = self._stem(x1, x2, w_std, b_std)
+        depth = 0
+        for target in depths:
+            while depth < target:
+                kernel = step(kernel, w_std, b_std)
+                depth += 1
+            yield depth, self._readout(kernel, w_std, b_std)
+
+    def block_size(self, n1: int, n2: int, spatial_shape: Sequence[int], max_block_bytes: float) -> int:
+        """The block edge that keeps one block step under ``max_block_bytes``."""
+        live = LIVE_ARRAYS_PER_ENTRY + self.network.spec.family.extra_live_arrays
+        per_pair = entries_per_pair(self.network, spatial_shape)
+        return auto_block_size(n1, n2, per_pair, max_block_bytes, live)
+
+    def across_depth(
+        self,
+        x1: np.ndarray,
+        x2: np.ndarray | None,
+        depths: Sequence[int],
+        sigma_w2: float | None = None,
+        sigma_b2: float | None = None,
+        *,
+        max_block_bytes: float = 1e9,
+        block_size: int | None = None,
+    ) -> DepthKernels:
+        """NTK and NNGP between ``x1`` and ``x2`` (None: ``x1`` with itself), shape (len(depths), n1, n2).
+
+        ``sigma_w2``/``sigma_b2`` default to the network's spec; ``block_size`` (default: from
+        ``max_block_bytes``) bounds the rows and columns of each block. Float64 numpy results.
+        """
+        depths = validate_depths(depths)
+        w_std, b_std = _stds(self.network, sigma_w2, sigma_b2)
+        x1 = np.asarray(x1, dtype=np.float64)
+        symmetric = x2 is None
+        x2 = x1 if symmetric else np.asarray(x2, dtype=np.float64)
+        n1, n2 = len(x1), len(x2)
+        if block_size is None:
+            block_size = self.block_size(n1, n2, x1.shape[1:-1], max_block_bytes)
+        wanted = {d: i for i, d in enumerate(depths)}
+        ntk = np.empty((len(depths), n1, n2))
+        nngp = np.empty((len(depths), n1, n2))
+        edge1, edge2 = min(block_size, n1), min(block_size, n2)
+        for tile in tiles(n1, n2, edge1, edge2, symmetric):
+            rows, cols, (h, w) = tile.rows, tile.cols, tile.shape
+            a = padded(x1[rows], edge1)
+            b = None if tile.diagonal else padded(x2[cols], edge2)
+            for depth, out in self.iterate(a, b, depths, w_std, b_std):
+                ntk[wanted[depth], rows, cols] = np.asarray(out.ntk)[:h, :w]
+                nngp[wanted[depth], rows, cols] = np.asarray(out.nngp)[:h, :w]
+            if tile.mirror:
+                ntk[:, cols, rows] = np.swapaxes(ntk[:, rows, cols], 1, 2)
+                nngp[:, cols, rows] = np.swapaxes(nngp[:, rows, cols], 1, 2)
+        return DepthKernels(depths, ntk, nngp)
+
+
+@functools.lru_cache(maxsize=32)
+def kernel_pass(network: Network) -> KernelPass:
+    """The shared :class:`KernelPass` of ``network`` (compiled once per network and input shape)."""
+    return KernelPass(network)
 
 
 def kernels_across_depth(
-    network: LayerwiseNetwork,
+    network: Network,
     x1: np.ndarray,
     x2: np.ndarray | None,
     depths: Sequence[int],
     *,
+    sigma_w2: float | None = None,
+    sigma_b2: float | None = None,
     max_block_bytes: float = 1e9,
     block_size: int | None = None,
 ) -> DepthKernels:
     """NTK and NNGP between ``x1`` and ``x2`` (``None``: ``x1`` with itself) at each depth in ``depths``.
 
-    All depths come from one pass per input block; ``block_size`` (default: from ``max_block_bytes``)
-    bounds the rows and columns of each block. Result is float64 numpy, shape (len(depths), n1, n2).
+    All depths come from one pass per input block (:class:`KernelPass`); σ's default to the network's spec.
     """
-    depths = validate_depths(depths)
-    x1 = np.asarray(x1, dtype=np.float64)
-    symmetric = x2 is None
-    x2 = x1 if symmetric else np.asarray(x2, dtype=np.float64)
-    n1, n2 = len(x1), len(x2)
-    if block_size is None:
-        per_pair = entries_per_pair(network, x1.shape[1:-1])
-        block_size = auto_block_size(n1, n2, per_pair, max_block_bytes)
-    fn = LayerwiseKernelFn(network)
-    wanted = {d: i for i, d in enumerate(depths)}
-    ntk = np.empty((len(depths), n1, n2))
-    nngp = np.empty((len(depths), n1, n2))
-    for r0 in range(0, n1, block_size):
-        rows = slice(r0, min(n1, r0 + block_size))
-        for c0 in range(0, n2, block_size):
-            cols = slice(c0, min(n2, c0 + block_size))
-            if symmetric and c0 < r0:
-                continue  # filled from the transpose of the mirrored block
-            same = (
-                symmetric and r0 == c0
-            )  # diagonal block: x2=None keeps neural-tangents' exact-diagonal path
-            a = _padded(x1[rows], block_size) if block_size < n1 else x1[rows]
-            b = None if same else (_padded(x2[cols], block_size) if block_size < n2 else x2[cols])
-            h, w = rows.stop - rows.start, cols.stop - cols.start
-            for depth, out in fn.iterate(a, b, depths[-1]):
-                if depth in wanted:
-                    i = wanted[depth]
-                    ntk[i, rows, cols] = np.asarray(out.ntk)[:h, :w]
-                    nngp[i, rows, cols] = np.asarray(out.nngp)[:h, :w]
-            if symmetric and c0 > r0:
-                ntk[:, cols, rows] = np.swapaxes(ntk[:, rows, cols], 1, 2)
-                nngp[:, cols, rows] = np.swapaxes(nngp[:, rows, cols], 1, 2)
-    return DepthKernels(depths, ntk, nngp)
+    return kernel_pass(network).across_depth(
+        x1, x2, depths, sigma_w2, sigma_b2, max_block_bytes=max_block_bytes, block_size=block_size
+    )

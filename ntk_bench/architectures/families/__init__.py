@@ -1,0 +1,81 @@
+"""The architecture registry: every family is defined once, here, by one :class:`Family` entry.
+
+A family's one definition gives
+- ``stax_pieces(spec, spatial_ndim, out_dim, w_std, b_std, fast)``: the net as stem → block^depth → readout
+  (stax triples). σ_w, σ_b are Python floats for a fixed-σ network or traced jax scalars for the σ-traced
+  heat-map pass (one compilation for a whole σ_w² grid); the analytic kernels of every depth come from
+  :mod:`ntk_bench.kernels.layerwise` applying the block's ``kernel_fn`` repeatedly, the Monte-Carlo and
+  finite networks from the same triples' ``init_fn``/``apply_fn``; ``fast=False`` builds it from
+  neural-tangents' own layers only (the reference the fast convolution kernel is checked against);
+- ``flax_module(spec, out_dim)``: its Flax twin (the same function of the same parameters), whose parameters
+  live under ``params/<layer name>`` with blocks named ``block_1 … block_<depth>`` and the last layer
+  ``readout``;
+- ``configure(spec, cfg)``: the family's structure (``layer``, ``readout``; α for residual networks) and the
+  validation of its own config keys.
+
+Adding a family = one module in this package defining those three functions and a ``FAMILY``, one line in
+``_MODULES`` below, one ``conf/model/<name>.yaml`` and tests (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ntk_bench.errors import ConfigError
+
+StaxLayer = tuple  # (init_fn, apply_fn, kernel_fn)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One architecture family of the registry (see the module docstring)."""
+
+    name: str
+    label: str  # short name in figures and tables (FCN, CNN-F, CNN-P, ResNet)
+    configure: Callable[[Any, Mapping[str, Any]], Any]
+    stax_pieces: Callable[..., tuple[StaxLayer, StaxLayer, StaxLayer]]
+    flax_module: Callable[[Any, int], Any]
+    # Factor multiplying σ_w and σ_b of the named top-level Flax layer (residual branches: α); 1 otherwise.
+    layer_scale: Callable[[Any, str], float] = lambda spec, layer: 1.0
+    # Extra live kernel arrays per entry in one block step beyond a plain block's (memory bound of the pass).
+    extra_live_arrays: int = 0
+
+
+def fixed_structure(spec: Any, cfg: Mapping[str, Any], layer: str, readout: str) -> Any:
+    """``spec`` with the family's fixed ``layer``/``readout``; a config asking for another is an error."""
+    import dataclasses
+
+    for key, value in (("layer", layer), ("readout", readout)):
+        given = cfg.get(key)
+        if given is not None and given != value:
+            raise ConfigError(
+                f"model.{key}={given!r} does not fit model={spec.name} (its {key} is {value!r});"
+                " use model=resnet for a configurable structure"
+            )
+    return dataclasses.replace(spec, layer=layer, readout=readout)
+
+
+_MODULES = ("fcn", "cnn", "resnet")
+
+
+def _load() -> dict[str, Family]:
+    families: dict[str, Family] = {}
+    for module_name in _MODULES:
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        for family in module.FAMILIES:
+            families[family.name] = family
+    return families
+
+
+FAMILIES: dict[str, Family] = _load()
+MODELS = tuple(FAMILIES)
+
+
+def get_family(name: object) -> Family:
+    """The registry entry of ``name``; an unknown name is a one-line error listing the known ones."""
+    if not isinstance(name, str) or name not in FAMILIES:
+        raise ConfigError(f"unknown model {name!r}; allowed: {', '.join(MODELS)}")
+    return FAMILIES[name]

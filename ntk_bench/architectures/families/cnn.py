@@ -1,0 +1,112 @@
+"""``model=cnn_flatten`` (CNN-F) and ``model=cnn_pool`` (CNN-P): ``(Conv → φ)^depth`` then a readout.
+
+Xiao, Pennington & Schoenholz (2020) §5: CNN-F flattens the last block's features into a Dense readout and
+follows the FCN's depth behaviour; CNN-P averages them over the d spatial positions first (global average
+pooling), which shrinks the bulk of the NTK spectrum and slows the chaotic mean predictor's decay. Circular
+padding (default) is the translation-invariant setting of the theory (REFERENCE §4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flax.linen as nn
+import jax
+from neural_tangents import stax
+
+from ntk_bench.architectures.activations import get_activation
+from ntk_bench.architectures.families import Family, fixed_structure
+from ntk_bench.architectures.flax_layers import AffineConv, AffineDense, activation_fn, readout_features
+from ntk_bench.architectures.stax_layers import conv, dense
+
+
+def conv_layer(spec: Any, spatial_ndim: int, w_std: Any, b_std: Any, fast: bool = True) -> tuple:
+    """The family's convolution (``spec.width`` channels, ``spec.filter_size``, ``spec.padding``)."""
+    return conv(
+        spec.width,
+        spec.filter_size,
+        spatial_ndim,
+        w_std,
+        b_std,
+        padding=spec.padding,
+        parameterization=spec.parameterization,
+        fast=fast,
+    )
+
+
+def stax_readout(spec: Any, out_dim: int, w_std: Any, b_std: Any) -> tuple:
+    """Flatten → Dense (``readout=flatten``) or GlobalAvgPool → Dense (``readout=pool``)."""
+    pool = stax.Flatten() if spec.readout == "flatten" else stax.GlobalAvgPool()
+    return stax.serial(pool, dense(out_dim, w_std, b_std, spec.parameterization))
+
+
+def stax_pieces(
+    spec: Any, spatial_ndim: int, out_dim: int, w_std: Any, b_std: Any, fast: bool = True
+) -> tuple:
+    """(stem, block, readout): Identity, Conv → φ, Flatten/GlobalAvgPool → Dense."""
+    phi = get_activation(spec.activation).stax_layer()
+    block = stax.serial(conv_layer(spec, spatial_ndim, w_std, b_std, fast), phi)
+    return stax.Identity(), block, stax_readout(spec, out_dim, w_std, b_std)
+
+
+class FlaxCNN(nn.Module):
+    """``(Conv → φ)^depth`` then Flatten → Dense (``readout="flatten"``, CNN-F) or GlobalAvgPool → Dense
+    (``readout="pool"``, CNN-P), on channels-last inputs with 1 or 2 spatial axes."""
+
+    depth: int
+    width: int
+    activation: str
+    sigma_w2: float
+    sigma_b2: float
+    parameterization: str = "ntk"
+    filter_size: int = 3
+    padding: str = "CIRCULAR"
+    readout: str = "flatten"
+    out_dim: int = 1
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        phi = activation_fn(self.activation)
+        affine = {
+            "sigma_w2": self.sigma_w2,
+            "sigma_b2": self.sigma_b2,
+            "parameterization": self.parameterization,
+        }
+        for i in range(1, self.depth + 1):
+            x = phi(
+                AffineConv(self.width, self.filter_size, padding=self.padding, **affine, name=f"block_{i}")(x)
+            )
+        return AffineDense(self.out_dim, **affine, name="readout")(readout_features(x, self.readout))
+
+
+def flax_module(spec: Any, out_dim: int) -> nn.Module:
+    return FlaxCNN(
+        spec.depth,
+        spec.width,
+        spec.activation,
+        spec.sigma_w2,
+        spec.sigma_b2,
+        spec.parameterization,
+        spec.filter_size,
+        spec.padding,
+        spec.readout,
+        out_dim,
+    )
+
+
+FAMILIES = (
+    Family(
+        "cnn_flatten",
+        "CNN-F",
+        lambda spec, cfg: fixed_structure(spec, cfg, "conv", "flatten"),
+        stax_pieces,
+        flax_module,
+    ),
+    Family(
+        "cnn_pool",
+        "CNN-P",
+        lambda spec, cfg: fixed_structure(spec, cfg, "conv", "pool"),
+        stax_pieces,
+        flax_module,
+    ),
+)
