@@ -117,13 +117,28 @@ def test_disabled_bridge_says_why():
 
 
 def test_lock_installs_no_tensorflow():
-    pins = {
-        line.split("==")[0].strip().lower().replace("_", "-")
-        for line in (ROOT / "requirements.lock").read_text().splitlines()
-        if "==" in line and not line.lstrip().startswith("#")
-    }
+    pins = set(_pins("requirements.lock")) | set(_pins("requirements-gpu.lock"))
     assert "neural-tangents" in pins
     assert not pins & {"tensorflow", "tensorflow-cpu", "tf2jax", "keras", "tensorboard", "tf-keras"}
+
+
+def _pins(lock: str) -> dict[str, str]:
+    return {
+        name.strip().lower().replace("_", "-"): version.strip()
+        for name, _, version in (
+            line.partition("==") for line in (ROOT / lock).read_text().splitlines() if "==" in line
+        )
+        if not name.lstrip().startswith("#")
+    }
+
+
+def test_gpu_lock_is_the_cpu_lock_plus_the_cuda_plugin_of_the_pinned_jax():
+    cpu, gpu = _pins("requirements.lock"), _pins("requirements-gpu.lock")
+    assert "-r requirements.lock" in (ROOT / "requirements-gpu.lock").read_text().splitlines()
+    assert not cpu.keys() & gpu.keys()  # nothing re-pinned
+    assert gpu["jax-cuda12-plugin"] == gpu["jax-cuda12-pjrt"] == cpu["jax"] == cpu["jaxlib"] == "0.4.25"
+    assert all(name.startswith("nvidia-") for name in gpu.keys() - {"jax-cuda12-plugin", "jax-cuda12-pjrt"})
+    assert gpu["nvidia-cudnn-cu12"].startswith("8.9.")  # the plugin is built against cuDNN 8.9, not 9
 
 
 def _closed_form_kernels(x: np.ndarray, depth: int, w2: float, b2: float, t, t_dot):
