@@ -22,6 +22,7 @@ EXPERIMENTS: dict[str, str] = {
     "jacot2018_convergence": "ntk_bench.experiments.jacot2018:run_jacot2018",
     "hanin_nica_fluctuations": "ntk_bench.experiments.hanin_nica:run_hanin_nica",
     "lr_threshold": "ntk_bench.experiments.lr_threshold:run_lr_threshold",
+    "phase_diagram": "ntk_bench.experiments.phase_diagram:run_phase_diagram",
 }
 
 
