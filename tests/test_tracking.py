@@ -1,5 +1,7 @@
 """``tracker=wandb`` end to end: real CLI runs written offline, read back with wandb's ``leet inspect``."""
 
+import base64
+import hashlib
 import json
 import math
 import os
@@ -208,6 +210,51 @@ def test_multirun_is_one_group_with_a_run_per_job(cli_runs):
     assert runs[0]["run_id"] != runs[1]["run_id"]
 
 
+def _md5_b64(path: Path) -> str:
+    """W&B's digest of an artifact file: the base64 of its MD5."""
+    return base64.b64encode(hashlib.md5(path.read_bytes()).digest()).decode()
+
+
+def test_each_job_logs_results_and_arrays_as_a_versioned_artifact(cli_runs):
+    tmp_path, _, _ = cli_runs["multirun"]()
+    for num, sigma_w2 in ((0, 1.2), (1, 1.6)):
+        job_dir = tmp_path / "sweep" / str(num)
+        records = _records(_offline_run(job_dir))
+        (artifact,) = [
+            r["artifact"] for r in records if r["type"] == "artifact" and r["artifact"]["type"] == "results"
+        ]
+        assert artifact["name"] == f"results-model.sigma_w2_{sigma_w2}"  # '=' is not allowed in W&B names
+        assert artifact["aliases"] == ["latest"] and artifact["finalize"] is True
+        files = {f["path"]: f for f in artifact["manifest"]["contents"]}
+        assert set(files) == {"results.json", "arrays.npz"}
+        for name, entry in files.items():  # the very files the job wrote
+            assert entry["digest"] == _md5_b64(job_dir / name)
+            assert int(entry["size"]) == (job_dir / name).stat().st_size
+
+
+def test_a_multirun_adds_one_sweep_run_with_claims_over_all_its_jobs(cli_runs):
+    from ntk_bench.claims import claims_table, evaluate_claims, tracker_summary
+    from ntk_bench.results import load_runs
+
+    tmp_path, stdout, _ = cli_runs["multirun"]()
+    sweep = tmp_path / "sweep"
+    run_dir = _offline_run(sweep)  # <sweep>/wandb/: beside the jobs, not in one
+    assert f"wandb sync {run_dir.relative_to(tmp_path)}" in stdout or f"wandb sync {run_dir}" in stdout
+    run = _run_record(_records(run_dir))
+    assert run["job_type"] == "sweep" and run["display_name"] == "sweep"
+    assert run["run_group"] == "sweep"  # the jobs' group (test_multirun_is_one_group_with_a_run_per_job)
+    summary = json.loads(_leet(run_dir, "--summary"))
+    assert summary["state"] == "finished" and summary["summary"]["jobs"] == 2
+    # The claims module's own verdicts over both jobs (the readers skip the tracker dirs).
+    runs = load_runs(sweep)
+    assert [r.path for r in runs] == [sweep / "0", sweep / "1"]
+    results = [r for r in evaluate_claims(runs) if r.verdict != "not-run" or r.runs]
+    for key, value in tracker_summary(results).items():
+        assert summary["summary"][key] == value, key
+    table = summary["summary"]["tables/claims"]
+    assert table["nrows"] == len(claims_table(results)[1]) == len(results) > 0
+
+
 def test_tracker_none_writes_no_wandb_files(cli_runs):
     tmp_path, stdout, _ = cli_runs["mixed"]()
     for num in (0, 1):  # tracker=none
@@ -215,7 +262,8 @@ def test_tracker_none_writes_no_wandb_files(cli_runs):
         assert load_run(job_dir).config["tracker"]["name"] == "none"
         assert not list(job_dir.rglob("wandb")), list(job_dir.rglob("wandb"))
     assert not (tmp_path / "wandb").exists() and not (tmp_path / "wandb-default-dir").exists()
-    assert stdout.count("wandb sync") == 1  # job 3 only
+    # Job 3, and the sweep-level run: the sweep's own config keeps the default tracker (wandb).
+    assert stdout.count("wandb sync") == 2 and "wandb sync sweep/wandb/offline-run-" in stdout
 
 
 def test_a_failing_tracker_keeps_results_and_spares_the_other_jobs(cli_runs):

@@ -10,7 +10,12 @@ What a run holds (nothing here knows any experiment):
   row (plus ``<name>_log10`` of its positive entries: spectra span decades);
 * on the last row: ``tables/series`` (a ``wandb.Table`` of all series) and ``figures/<name>``
   (``wandb.Image``);
-* summary: ``results.summary`` flattened with ``/`` (``theory/chi_1``, ``theory/phase``, ``n_train``).
+* summary: ``results.summary`` flattened with ``/`` (``theory/chi_1``, ``theory/phase``, ``n_train``);
+* artifact: the job's ``results.json`` and ``arrays.npz`` as a W&B Artifact of type ``results`` named
+  ``results-<run name>`` (a rerun of the same cell is a new version of it).
+
+A multirun also gets one sweep-level run (``job_type`` ``sweep``, in the sweep's group) with the claims table
+evaluated over all its jobs and the verdict counts in its summary (``sweep_run.py``, a Hydra callback).
 
 Mode ``auto`` (default): ``WANDB_MODE`` if set, else online when credentials exist (``WANDB_API_KEY`` or a
 ``.netrc`` entry for the W&B host), else offline; when an ``auto`` online start fails (no network), the run is
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import netrc
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -31,8 +37,10 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from ntk_bench.results.store import ARRAYS_FILE, RESULTS_FILE
 from ntk_bench.tracking.base import ExperimentOutput
 from ntk_bench.tracking.common import (
+    MAX_NAME,
     TrackerError,
     axis_steps,
     derive_group,
@@ -47,6 +55,13 @@ from ntk_bench.tracking.context import JobContext
 MODES = ("auto", "offline", "online")
 DEFAULT_HOST = "https://api.wandb.ai"
 HISTOGRAM_BINS = 64
+ARTIFACT_TYPE = "results"
+INVALID_ARTIFACT_CHARS = re.compile(r"[^\w.-]")  # W&B artifact names: alphanumerics, -, _ and .
+
+
+def artifact_name(run_name: str) -> str:
+    """``results-<run name>`` with characters W&B rejects in artifact names replaced by ``_``."""
+    return INVALID_ARTIFACT_CHARS.sub("_", f"results-{run_name}")[:MAX_NAME]
 
 
 def has_credentials(environ: Mapping[str, str] = os.environ) -> bool:
@@ -92,6 +107,7 @@ class WandbTracker:
         self.mode: str | None = None
         self.sync_dir: str | None = None
         self.init_seconds: float | None = None  # how long wandb.init took (offline: well under a second)
+        self.job_dir: Path | None = None
 
     # -- Tracker protocol ---------------------------------------------------------------------------------
     def start(self, config: dict[str, Any], provenance: dict[str, Any], job_dir: Path) -> None:
@@ -101,7 +117,7 @@ class WandbTracker:
         mode = resolve_mode(requested)
         experiment = str((config.get("experiment") or {}).get("name", "experiment"))
         tags = self.cfg.get("tags") or []
-        job_dir = Path(job_dir)
+        job_dir = self.job_dir = Path(job_dir)
         job_dir.mkdir(parents=True, exist_ok=True)
         timeout = float(self.cfg.get("init_timeout", 30))
         kwargs: dict[str, Any] = {
@@ -202,3 +218,17 @@ class WandbTracker:
             self.run.log(row, step=step)
         self.run.summary.update(flatten(results.summary))
         self.run.summary.update(flatten(output.extra_summary))
+        self._log_results_artifact()
+
+    def _log_results_artifact(self) -> None:
+        """``results.json`` + ``arrays.npz`` of the job dir as a versioned Artifact (skipped when absent)."""
+        import wandb
+
+        files = [self.job_dir / name for name in (RESULTS_FILE, ARRAYS_FILE)] if self.job_dir else []
+        files = [f for f in files if f.exists()]
+        if not files:
+            return
+        artifact = wandb.Artifact(artifact_name(self.run.name), type=ARTIFACT_TYPE)
+        for file in files:
+            artifact.add_file(str(file), name=file.name)
+        self.run.log_artifact(artifact)
