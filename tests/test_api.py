@@ -88,7 +88,11 @@ def test_load_a_multirun_concatenates_runs_with_swept_values_as_columns(cli_swee
         ("spectrum", "model.depth=2", "'model.depth=2'"),
         ("spectrum", ["depth"], "bad override 'depth'"),
         ("spectrum", ["tracker=neptune"], "unknown tracker 'neptune'"),
-        ("spectrum", ["tracker=mlflow", "tracker.tracking_uri=htp://x"], "bad tracker.tracking_uri 'htp://x'"),
+        (
+            "spectrum",
+            ["tracker=mlflow", "tracker.tracking_uri=htp://x"],
+            "bad tracker.tracking_uri 'htp://x'",
+        ),
     ],
 )
 def test_bad_input_is_one_line_config_error_and_writes_nothing(tmp_path, experiment, overrides, fragment):

@@ -1,11 +1,11 @@
-"""Hydra callback: one sweep-level W&B run at the end of every multirun (enabled by ``conf/tracker/wandb.yaml``).
+"""Hydra callback: one sweep-level W&B run at the end of every multirun (enabled by tracker=wandb).
 
 The run sits in the sweep's W&B group (``job_type`` ``sweep``, named after the sweep dir) and carries what no
 single job can: the claims table evaluated over every completed job of the sweep (claims such as depth-scale
-fits need several runs), the verdict counts (``claims/pass``, ``claims/fail``, …) and the number of jobs in its
-summary, for nightly CI dashboards. It is logged through :class:`~ntk_bench.tracking.wandb_tracker.WandbTracker`
-(same mode, project, entity, group rules), offline into ``<sweep dir>/wandb/``. It never changes the outcome of
-the sweep: any error is one warning line.
+fits need several runs), the verdict counts (``claims/pass``, ``claims/fail``, …) and the number of jobs in
+its summary, for nightly CI dashboards. It is logged through
+:class:`~ntk_bench.tracking.wandb_tracker.WandbTracker` (same mode, project, entity, group rules), offline
+into ``<sweep dir>/wandb/``. It never changes the outcome of the sweep: any error is one warning line.
 """
 
 from __future__ import annotations
@@ -72,4 +72,5 @@ class SweepRunCallback(Callback):
             log_sweep_run(tracker_cfg, Path(sweep_dir), overrides)
         except Exception as err:  # the sweep's results are on disk; this run is a summary of them
             message = str(err).splitlines()[0] if str(err) else ""
-            print(f"ntk-bench: warning: sweep run not logged ({type(err).__name__}: {message})", file=sys.stderr)
+            warning = f"ntk-bench: warning: sweep run not logged ({type(err).__name__}: {message})"
+            print(warning, file=sys.stderr)
