@@ -16,23 +16,25 @@ the same mechanism (our derivation, checked against Monte-Carlo of the project's
 
     Θ̂(x, x) = Σ_k G_k·(A_k + b),   b = 1 (trainable biases) or 0,
     A_{k+1} = q_k A_k,             q_k = (2/n_{k−1})·χ²_{B_k},           B_k ~ Bin(n_k, 1/2),
-    G_k = 1{B_k ≥ 1}·(f²/A_{k+1} + r_k G_{k+1}),   r_k = (2/n_k)·χ²_{B_k − 1},   G_D = 1,
+    G_k = f²/A_{k+1} + r_k G_{k+1},   r_k = (2/n_k)·χ²_{B_k − 1},   G_D = 1   (all B_k ≥ 1),
     f² = A_D·(2/n_{D−1})·χ²_1,
 
 all chi-squares independent given the B's (rotation invariance of each layer's weights: the part of W^{k+1}
 orthogonal to y^k is independent of the forward pass, and Euler's identity f = δ^{k+1}·z^{k+1} gives the
 parallel part). The state (f²/A_k, G_k, Σ_{j≥k} G_j A_j / A_k, Σ_{j≥k} G_j) is a linear function of the state
-one layer up with coefficients that are independent across layers, so E[Θ̂] and E[Θ̂²] are exact products of
-4×4 and 16×16 expected matrices (:func:`ntk_diagonal_moments`). The only approximation: in the event that a
-whole hidden layer is inactive (probability Σ_l 2^{−n_l}), the bias gradients of the layers above it are taken
-from the generic law instead of 0; the relative effect on either moment is below depth²·2^{−min n}.
+one layer up with coefficients that are independent across layers, so E[Θ̂^k] are exact products of
+4^k × 4^k expected matrices (:func:`ntk_diagonal_raw_moments`, k ≤ 4), given that every hidden layer has an
+active unit. If one has none (probability 1 − Π_l(1 − 2^{−n_l})), every pre-activation above it is 0, and with
+relu'(0) = 0 (jax) only the readout bias has a gradient: Θ̂ = b exactly. The moments mix the two cases.
 
-Closed form of the mean (from the same recursion, E[G_k] = 1 exactly):
-E[Θ̂] = ‖x‖²·(1 + Σ_{l=1}^{L} n_l/n_0) + b·(L + 1)  (:func:`ntk_diagonal_mean`).
+Closed form of the mean: E[Θ̂] = ‖x‖²·(1 + Σ_l n_l/n_0) + b·(1 + Σ_{k=1}^{L} Π_{j<k}(1 − 2^{−n_j}))
+(:func:`ntk_diagonal_mean`). The standard errors of the sample mean and sample log R over N inits follow from
+μ_1..μ_4 (:func:`sampling_stderrs`).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -129,39 +131,108 @@ def _binomial_pmf(n: int) -> np.ndarray:
     return np.exp(log_pmf - n * math.log(2.0))
 
 
-def layer_matrices(fan_in: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(E[M], E[M ⊗ M]) of one hidden layer's state update s_k = M_k s_{k+1} (module docstring).
+def _chi2_moment(dof: int, k: int) -> float:
+    """E[(χ²_dof)^k] = dof·(dof + 2)···(dof + 2k − 2) (0 for dof = 0, k ≥ 1)."""
+    return float(math.prod(dof + 2 * j for j in range(k)))
 
-    Rows/columns (f²/A, G, T, Σ G); given B: M = M0 + q·Mq + r·Mr with E[q] = cB, E[q²] = c²(B² + 2B),
-    E[r] = c'(B−1), E[r²] = c'²(B² − 1), E[qr] = cc'B(B−1), c = 2/fan_in, c' = 2/width (r ≡ 0 when B = 0).
+
+def _layer_parts() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(M0, Mq, Mr) with M = M0 + q·Mq + r·Mr given B ≥ 1 (module docstring)."""
+    m0, mq, mr = np.zeros((4, 4)), np.zeros((4, 4)), np.zeros((4, 4))
+    mq[_P, _P] = 1.0
+    for row in (_G, _T, _B):
+        m0[row, _P] = 1.0
+        mr[row, _G] = 1.0
+    mq[_T, _T] = 1.0
+    m0[_B, _B] = 1.0
+    return m0, mq, mr
+
+
+def layer_moment_matrix(fan_in: int, width: int, order: int) -> np.ndarray:
+    """E[M^{⊗order} | B ≥ 1] of one hidden layer's state update s_k = M_k s_{k+1} (module docstring).
+
+    Given B: M = M0 + q·Mq + r·Mr, q = c·χ²_B and r = c'·χ²_{B−1} independent (c = 2/fan_in, c' = 2/width),
+    so E[M^{⊗k} | B] = Σ over the 3^k products of parts of E[q^i]·E[r^j] (i, j = how many q, r parts),
+    averaged over B ~ Bin(width, 1/2) conditioned on B ≥ 1 (a dead layer is handled by the caller).
     """
+    require(order >= 1, f"order {order!r} must be >= 1")
     c, c_r = 2.0 / fan_in, 2.0 / width
-    mean = np.zeros((4, 4))
-    second = np.zeros((16, 16))
-    for b, p in enumerate(_binomial_pmf(width)):
-        e = 1.0 if b >= 1 else 0.0
-        m0, mq, mr = np.zeros((4, 4)), np.zeros((4, 4)), np.zeros((4, 4))
-        mq[_P, _P] = 1.0
-        for row in (_G, _T, _B):
-            m0[row, _P] = e
-            mr[row, _G] = e
-        mq[_T, _T] = 1.0
-        m0[_B, _B] = 1.0
-        eq, eq2 = c * b, c * c * (b * b + 2 * b)
-        er, er2, eqr = (0.0, 0.0, 0.0)
-        if b:
-            er, er2, eqr = c_r * (b - 1), c_r * c_r * (b - 1) * (b + 1), c * c_r * b * (b - 1)
-        mean += p * (m0 + eq * mq + er * mr)
-        k = np.kron
-        second += p * (
-            k(m0, m0)
-            + eq * (k(m0, mq) + k(mq, m0))
-            + er * (k(m0, mr) + k(mr, m0))
-            + eq2 * k(mq, mq)
-            + er2 * k(mr, mr)
-            + eqr * (k(mq, mr) + k(mr, mq))
-        )
-    return mean, second
+    grouped: dict[tuple[int, int], np.ndarray] = {}
+    parts = list(zip(_layer_parts(), ((0, 0), (1, 0), (0, 1)), strict=True))
+    for combo in itertools.product(parts, repeat=order):
+        mat = combo[0][0]
+        for part, _ in combo[1:]:
+            mat = np.kron(mat, part)
+        key = (sum(p[1][0] for p in combo), sum(p[1][1] for p in combo))
+        grouped[key] = grouped[key] + mat if key in grouped else mat.copy()
+    pmf = _binomial_pmf(width)
+    alive = 1.0 - pmf[0]
+    out = np.zeros((4**order, 4**order))
+    for b in range(1, width + 1):
+        for (i, j), mat in grouped.items():
+            out += pmf[b] / alive * c**i * _chi2_moment(b, i) * c_r**j * _chi2_moment(b - 1, j) * mat
+    return out
+
+
+def alive_probability(widths: Sequence[int]) -> float:
+    """P(every hidden layer has an active unit) = Π_l (1 − 2^{−n_l})."""
+    return float(math.prod(1.0 - 0.5**n for n in widths))
+
+
+def layer_matrices(fan_in: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(E[M], E[M ⊗ M]) of one hidden layer (:func:`layer_moment_matrix` of orders 1 and 2)."""
+    return layer_moment_matrix(fan_in, width, 1), layer_moment_matrix(fan_in, width, 2)
+
+
+def _top_moment_vector(last_width: int, order: int) -> np.ndarray:
+    """E[s_D^{⊗order}] at the readout: s_D = (z, 1, 1, 1), z = (2/n_L)·χ²_1, E[z^m] = (2/n_L)^m·(2m − 1)!!."""
+    out = np.empty(4**order)
+    for flat, index in enumerate(itertools.product(range(4), repeat=order)):
+        m = sum(1 for i in index if i == _P)
+        out[flat] = (2.0 / last_width) ** m * _chi2_moment(1, m)
+    return out
+
+
+def ntk_diagonal_raw_moments(
+    widths: Sequence[int], input_dim: int, x_norm2: float, *, bias: bool = True, order: int = 2
+) -> list[float]:
+    """Exact E[Θ̂(x,x)^k], k = 1..order, of the He ReLU FCN (module docstring): E[s_1^{⊗k}] is the product
+    of the layers' E[M^{⊗k}] applied to the readout's E[s_D^{⊗k}], contracted with (0, 0, ‖x‖², b)^{⊗k}."""
+    ws, n0, a = check_widths(widths, input_dim, x_norm2)
+    require(order in (1, 2, 3, 4), f"order {order!r} must be 1, 2, 3 or 4")
+    fans = [n0, *ws]
+    weights = np.array([0.0, 0.0, a, 1.0 if bias else 0.0])
+    alive = alive_probability(ws)
+    cache: dict[tuple[int, int, int], np.ndarray] = {}
+    out = []
+    for k in range(1, order + 1):
+        state = _top_moment_vector(ws[-1], k)
+        for layer in range(len(ws), 0, -1):
+            key = (fans[layer - 1], fans[layer], k)
+            if key not in cache:
+                cache[key] = layer_moment_matrix(*key)
+            state = cache[key] @ state
+        contraction = weights
+        for _ in range(k - 1):
+            contraction = np.kron(contraction, weights)
+        # a dead hidden layer (no active unit) leaves only the readout bias: Θ̂ = b exactly
+        out.append(alive * float(contraction @ state) + (1.0 - alive) * weights[_B] ** k)
+    return out
+
+
+def sampling_stderrs(
+    widths: Sequence[int], input_dim: int, x_norm2: float, samples: int, *, bias: bool = True
+) -> tuple[float, float]:
+    """Standard errors, over ``samples`` independent inits, of the sample mean of Θ̂ and of the sample
+    log R = log(mean(Θ̂²)/mean(Θ̂)²), from the exact moments μ_1..μ_4 (delta method):
+    Var(mean) = (μ_2 − μ_1²)/N;
+    Var(log R) = [(μ_4 − μ_2²)/μ_2² + 4(μ_2 − μ_1²)/μ_1² − 4(μ_3 − μ_1μ_2)/(μ_1μ_2)]/N.
+    Unlike a bootstrap of the sample, this sees the rare large Θ̂ that a finite sample misses."""
+    require(samples >= 2, f"samples {samples!r} must be >= 2")
+    m1, m2, m3, m4 = ntk_diagonal_raw_moments(widths, input_dim, x_norm2, bias=bias, order=4)
+    var_mean = (m2 - m1 * m1) / samples
+    var_log = ((m4 - m2 * m2) / m2**2 + 4 * (m2 - m1 * m1) / m1**2 - 4 * (m3 - m1 * m2) / (m1 * m2)) / samples
+    return math.sqrt(var_mean), math.sqrt(max(var_log, 0.0))
 
 
 def ntk_diagonal_moments(
@@ -170,22 +241,8 @@ def ntk_diagonal_moments(
     """Exact E[Θ̂(x,x)] and E[Θ̂(x,x)²] of the He-initialised ReLU FCN with hidden ``widths`` (depth =
     len(widths)), input dimension n0 and ‖x‖², over random initialisations (module docstring; Hanin & Nica
     2020 for the mechanism). ``bias``: biases are trainable (adds Σ_k G_k). float64 throughout."""
-    ws, n0, a = check_widths(widths, input_dim, x_norm2)
-    fans = [n0, *ws]
-    top = 2.0 / ws[-1]  # readout: f²/A_D = (2/n_L)·χ²_1, E = 2/n_L, E[(·)²] = 3·(2/n_L)²
-    mean = np.array([top, 1.0, 1.0, 1.0])
-    moments_top = np.array([3.0 * top * top, top, top, top])
-    second = np.empty((4, 4))
-    second[_P, :] = moments_top
-    second[:, _P] = moments_top
-    second[1:, 1:] = 1.0
-    second = second.reshape(16)
-    for k in range(len(ws), 0, -1):
-        m, mm = layer_matrices(fans[k - 1], fans[k])
-        mean, second = m @ mean, mm @ second
-    weights = np.array([0.0, 0.0, a, 1.0 if bias else 0.0])
-    first = float(weights @ mean)
-    sec = float(np.kron(weights, weights) @ second)
+    ws, _, _ = check_widths(widths, input_dim, x_norm2)
+    first, sec = ntk_diagonal_raw_moments(ws, input_dim, x_norm2, bias=bias, order=2)
     beta = float(sum(1.0 / n for n in ws))
     ratio = sec / first**2
     return NTKDiagonalMoments(
@@ -199,10 +256,12 @@ def ntk_diagonal_moments(
 
 
 def ntk_diagonal_mean(widths: Sequence[int], input_dim: int, x_norm2: float, *, bias: bool = True) -> float:
-    """E[Θ̂(x,x)] = ‖x‖²·(1 + Σ_l n_l/n_0) + b·(L + 1) (closed form of :func:`ntk_diagonal_moments`' mean:
-    E[A_k] = ‖x‖² n_{k−1}/n_0, E[G_k] = 1, A_k and G_k independent)."""
+    """E[Θ̂(x,x)] = ‖x‖²·(1 + Σ_l n_l/n_0) + b·(1 + Σ_{k=1}^{L} Π_{j<k}(1 − 2^{−n_j})):
+    E[A_k] = ‖x‖² n_{k−1}/n_0 and E[G_k] = 1 for the weights (A_k, G_k independent; a dead layer zeroes
+    both), and layer k's bias gradient vanishes when a layer below it is dead (the readout's is always 1)."""
     ws, n0, a = check_widths(widths, input_dim, x_norm2)
-    return a * (1.0 + sum(ws) / n0) + (len(ws) + 1) * (1.0 if bias else 0.0)
+    biases = 1.0 + sum(alive_probability(ws[:k]) for k in range(len(ws)))
+    return a * (1.0 + sum(ws) / n0) + (biases if bias else 0.0)
 
 
 def equal_width_moments(
