@@ -17,10 +17,12 @@ CASES = [
     ("fcn", "relu", (12,), {}),
     ("fcn", "tanh", (12,), {}),
     ("cnn_flatten", "erf", (6, 6, 2), {}),
-    ("cnn_flatten", "erf", (11, 2), {}),  # 1-D signals: spatial diagonal, shifted copies (P = 11)
+    ("cnn_flatten", "erf", (11, 2), {}),  # 1-D signals: spatial diagonal, box operator (P = 11)
+    ("cnn_flatten", "erf", (20, 1), {}),  # 1-D signals: spatial diagonal, shifted copies (P = 20)
     ("cnn_pool", "relu", (6, 6, 1), {}),
     ("cnn_pool", "erf", (10, 2), {}),  # 1-D signals: full covariance, P = 100 > 64 → shifted copies
     ("cnn_pool", "erf", (3, 4, 1), {}),  # 2-D, P = 9 and 16 → box operator
+    ("cnn_pool", "erf", (5, 3, 1), {}),  # 2-D, P = 25 → shifted copies, P = 9 → box operator
     ("resnet", "erf", (12,), {}),
     ("resnet", "relu", (12,), {"alpha": 0.7}),
     ("resnet", "erf", (10, 2), RESNET_CONV_POOL),
@@ -118,10 +120,12 @@ def test_depth_list_validation():
         assert "\n" not in str(err.value)
 
 
-def test_auto_block_size_respects_memory_bound():
+def test_auto_block_size_respects_memory_and_cache_bounds():
     per_pair = 36 * 36  # CNN-P on 6×6 images stores (H·W)² entries per input pair
-    edge = auto_block_size(1000, 1000, per_pair, max_block_bytes=1e8)
+    edge = auto_block_size(1000, 1000, per_pair, max_block_bytes=1e8, cache_bytes=1e9)  # memory-bound
     assert edge**2 * per_pair * 8 * 8 <= 1e8 < (edge + 1) ** 2 * per_pair * 8 * 8
+    edge = auto_block_size(1000, 1000, per_pair, max_block_bytes=1e9, cache_bytes=1e6)  # cache-bound
+    assert edge**2 * per_pair * 8 <= 1e6 < (edge + 1) ** 2 * per_pair * 8
     assert auto_block_size(10, 10, 1, 1e9) == 10
 
 

@@ -13,7 +13,7 @@ each covariance entry (Xiao et al. 2018; Novak et al. 2019):
 box is separable over spatial dimensions. Per dimension it is applied one of two ways, chosen by shape
 (:func:`box_average_method`): a (P × P) matrix product on the P merged positions of that dimension (P = H
 for the spatial diagonal of CNN-F, H² for the full covariance of CNN-P) when P is small, where one matmul
-beats copies; otherwise a sum of |F| shifted copies, O(P·|F|) per entry pair instead of O(P²) — the (d², d²)
+beats copies; otherwise a sum of |F| shifted copies, O(|F|) work per entry instead of O(P) — the (d², d²)
 operator of a 1-D signal of length d = 128 would hold 2.7e8 numbers. Both equal neural-tangents' own
 ``stax.Conv`` kernel to round-off (tests), and the forward pass is neural-tangents' up to round-off too.
 """
@@ -34,10 +34,11 @@ from ntk_bench.errors import require
 
 StaxLayer = tuple  # (init_fn, apply_fn, kernel_fn)
 
-# Largest merged size P of one spatial dimension for which the (P × P) box operator is used. Measured
-# (float64, one layer Conv → Erf, per input pair): 2-D 8×8 full covariance (P = 64) 91 µs with the operator
-# vs 137 µs with shifted copies; 1-D d = 40 full covariance (P = 1600) 169 µs vs 21 µs.
-OPERATOR_MAX_POSITIONS = 64
+# Largest merged size P of one spatial dimension for which the (P × P) box operator is used. Measured per
+# input pair, one Conv → Erf block in cache-sized blocks (python -m benchmarks conv_kernels; speedup over
+# neural-tangents' Conv with the operator / with shifted copies): 2-D 4×4 full covariance (P = 16)
+# 2.2-3.3× / 1.7×; 8×8 full (P = 64) 1.24× / 1.63×; 1-D d = 64 diagonal (P = 64) 0.59× / 1.10×.
+OPERATOR_MAX_POSITIONS = 16
 
 
 def dense(width: int, w_std: Any, b_std: Any, parameterization: str = "ntk") -> StaxLayer:
