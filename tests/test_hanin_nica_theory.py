@@ -102,9 +102,12 @@ def _z(samples: np.ndarray, expected: float) -> float:
     return float((samples.mean() - expected) / (samples.std(ddof=1) / math.sqrt(len(samples))))
 
 
-# check_output: E[f⁴] is estimable only where E[f⁸]/E[f⁴]² is moderate; at (6, 8) the exact relative
-# standard error of the 4th-moment estimate with 40000 inits is > 1 (heavy tail), so only (2, 4) checks it.
-@pytest.mark.parametrize(("depth", "width", "n0", "check_output"), [(2, 4, 3, True), (6, 8, 5, False)])
+# check_output: E[f⁴] is estimable only where E[f⁸]/E[f⁴]² is moderate: at (2, 4) (β = 1/2) 40000 inits
+# still fall 3.8 delta-method errors short (the sample misses the tail; 4M numpy draws give 2.701 vs the exact
+# 2.720, converging from below), so the output is checked at (2, 16) (β = 1/8) only.
+@pytest.mark.parametrize(
+    ("depth", "width", "n0", "check_output"), [(2, 4, 3, False), (6, 8, 5, False), (2, 16, 3, True)]
+)
 def test_moments_match_monte_carlo_of_project_network(
     depth: int, width: int, n0: int, check_output: bool
 ) -> None:
