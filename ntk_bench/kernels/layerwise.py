@@ -142,7 +142,8 @@ class KernelPass:
     and readout. Instances are safe to share between threads (JAX releases the GIL in compiled calls); get a
     shared one with :func:`kernel_pass`."""
 
-    def __init__(self, network: Network):
+    def __init__(self, network: Network, *, pin: bool = True):
+        """``pin=False`` leaves the symmetric diagonal unpinned: only to measure the pin's cost."""
         self.network = network
         options = dict(network.input_kernel_options)
 
@@ -158,7 +159,10 @@ class KernelPass:
 
         self._stem = jax.jit(stem)
         self._block = jax.jit(block)
-        self._pinned_block = jax.jit(lambda kernel, w_std, b_std: pin_diagonal(block(kernel, w_std, b_std)))
+        def pinned_block(kernel, w_std, b_std):
+            return pin_diagonal(block(kernel, w_std, b_std))
+
+        self._pinned_block = jax.jit(pinned_block) if pin else self._block
         self._readout = jax.jit(readout)
 
     def iterate(self, x1, x2, depths: Sequence[int], w_std, b_std) -> Iterator[tuple[int, object]]:
