@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ntk_bench.errors import ConfigError, require
 from ntk_bench.results.reader import Run, load_run, load_runs, runs_table
 from ntk_bench.results.store import RESULTS_FILE
+from ntk_bench.tracking.common import one_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,13 +119,9 @@ def _check_overrides(experiment: object, overrides: object) -> list[str]:
     try:
         swept = swept_keys(argv)
     except Exception as err:
-        raise ConfigError(f"bad override in {overrides!r}: {_one_line(err)}") from err
+        raise ConfigError(f"bad override in {overrides!r}: {one_line(err)}") from err
     require(not swept, f"sweep overrides {list(swept)} need the CLI (ntk-bench -m ...); run() runs one job")
     return argv
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(line.strip() for line in str(err).splitlines() if line.strip()) or type(err).__name__
 
 
 def compose_config(experiment: str, overrides: Sequence[str] = ()) -> Any:
@@ -140,7 +137,7 @@ def compose_config(experiment: str, overrides: Sequence[str] = ()) -> Any:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ntk_bench"):
             return compose("config", overrides=argv, return_hydra_config=True)
     except (HydraException, OmegaConfBaseException) as err:
-        raise ConfigError(f"bad override in {list(overrides)!r}: {_one_line(err)}") from err
+        raise ConfigError(f"bad override in {list(overrides)!r}: {one_line(err)}") from err
 
 
 def _free_dir(path: Path) -> Path:
