@@ -42,6 +42,7 @@ RUNS = {
     "syn_fcn": [*SYN8, "model.depth=40", "model.sigma_w2=1.0"],
     "syn_cnn_f": [*SYN8, "model=cnn_flatten", "model.depth=40", "model.sigma_w2=1.0"],
     "syn_cnn_p": [*SYN8, "model=cnn_pool", "model.depth=40", "model.sigma_w2=1.0"],
+    "resnet": ["model=resnet", "model.depth=40", "model.sigma_w2=2.0"],
 }
 
 
@@ -514,3 +515,16 @@ def test_critical_line_claim_fails_on_a_shifted_solver(monkeypatch):
     original = theory.critical_sigma_w2
     monkeypatch.setattr(theory, "critical_sigma_w2", lambda act, b2: 1.02 * original(act, b2))
     assert {r.verdict for r in evaluate_claim(claim_obj, [])} == {"fail"}
+
+
+def test_resnet_keeps_input_correlations_and_a_plain_network_fails(runs_dir, tmp_path):
+    claim_id = "resnet.keeps_input_correlations"
+    (result,) = _by_claim(evaluate_claims([load_run(runs_dir / "resnet")]), claim_id)
+    assert result.verdict == "pass" and 0.75 < result.measured <= 1.0, result  # measured 0.75-0.99
+    # swapped models: the chaotic FCN's results labelled as a ResNet (γ = 1/2) lose the geometry
+    _edit_config(runs_dir / "chaotic", tmp_path / "fcn_as_resnet", name="resnet", gamma=0.5)
+    (result,) = _by_claim(evaluate_claims([load_run(tmp_path / "fcn_as_resnet")]), claim_id)
+    assert result.verdict == "fail" and result.measured < 1e-3, result
+    _edit_config(runs_dir / "resnet", tmp_path / "alpha_given", gamma=None, alpha=0.3)
+    (result,) = _by_claim(evaluate_claims([load_run(tmp_path / "alpha_given")]), claim_id)
+    assert result.verdict == "not-run" and "γ ≥ 1/2" in result.detail

@@ -17,3 +17,10 @@ LEE2019 = Paper(
 HANIN_NICA2020 = Paper(
     "Hanin & Nica", 2020, "Finite Depth and Width Corrections to the Neural Tangent Kernel"
 )
+YANG_SCHOENHOLZ2017 = Paper("Yang & Schoenholz", 2017, "Mean Field Residual Networks: On the Edge of Chaos")
+HUANG2020 = Paper(
+    "Huang, Wang, Tao & Zhao",
+    2020,
+    "Why Do Deep Residual Networks Generalize Better than Deep Feedforward Networks? "
+    "A Neural Tangent Kernel Perspective",
+)

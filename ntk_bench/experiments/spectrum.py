@@ -19,7 +19,13 @@ from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.progress import progress
 from ntk_bench.report.figures import save_figure, spectrum_vs_depth_figure
 from ntk_bench.results import Results
-from ntk_bench.spectra import summarize_mean_predictor, summarize_spectrum, symmetric_eigh
+from ntk_bench.spectra import (
+    summarize_correlations,
+    summarize_mean_predictor,
+    summarize_spectrum,
+    symmetric_eigh,
+)
+from ntk_bench.spectra.correlations import CorrelationSummary
 from ntk_bench.spectra.eigen import SpectrumSummary
 from ntk_bench.spectra.mean_predictor import MeanPredictorSummary
 from ntk_bench.theory import mean_field_summary
@@ -71,6 +77,9 @@ def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     # a depth whose kernel holds a NaN/Inf is divergent: its eigenvalues and series stay NaN, and it is listed
     finite = train.finite & (test.finite if test is not None else True)
     for i in progress(range(len(depths)), len(depths), "spectra: depth"):
+        correlations = summarize_correlations(train.nngp[i]).to_dict() if finite[i] else {}
+        for key in CorrelationSummary.__dataclass_fields__:  # the data geometry left at depth l
+            series.setdefault(f"nngp/{key}", []).append(correlations.get(key, float("nan")))
         for kernel in kernels:
             if not finite[i]:
                 for key in _series_keys(kernel, test is not None):
@@ -88,6 +97,8 @@ def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
                     series.setdefault(f"{kernel}/mean_predictor_{key}", []).append(value)
     divergent = [int(d) for d, ok in zip(depths, finite, strict=True) if not ok]
     theory = mean_field_summary(spec.activation, spec.sigma_w2, spec.sigma_b2).to_dict()
+    # q*, χ_1, ξ: the plain network's mean field; a residual network has no exponential depth scale
+    theory["describes_model"] = spec.family.plain_mean_field
     results = Results(
         experiment="spectrum",
         axis="depth",
@@ -103,12 +114,16 @@ def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         },
         arrays={"depths": np.asarray(depths), **{f"{k}_eigenvalues": v for k, v in eigenvalues.items()}},
     )
+    mean_field = f"{theory['phase']}, χ_1={theory['chi_1']:.4g}"
+    if not theory["describes_model"]:
+        mean_field = f"α={spec.alpha:.3g}; plain-network mean field: {mean_field}"
     title = (
         f"{spec.name} {spec.activation} σ_w²={spec.sigma_w2:g} σ_b²={spec.sigma_b2:g} "
-        f"({theory['phase']}, χ_1={theory['chi_1']:.4g}) on {data.name}, m={len(data.x_train)}"
+        f"({mean_field}) on {data.name}, m={len(data.x_train)}"
     )
+    c_star = theory["c_star"] if theory["describes_model"] else None
     figure = save_figure(
-        spectrum_vs_depth_figure(depths, series, title, kernels), job_dir / "spectrum_vs_depth"
+        spectrum_vs_depth_figure(depths, series, title, kernels, c_star), job_dir / "spectrum_vs_depth"
     )
     return ExperimentOutput(
         results=results,

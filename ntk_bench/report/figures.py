@@ -23,10 +23,16 @@ def save_figure(fig: plt.Figure, path_stem: Path) -> Path:
 
 
 def spectrum_vs_depth_figure(
-    depths: Sequence[int], series: Mapping[str, Sequence[float]], title: str, kernels: Sequence[str]
+    depths: Sequence[int],
+    series: Mapping[str, Sequence[float]],
+    title: str,
+    kernels: Sequence[str],
+    c_star: float | None = None,
 ) -> plt.Figure:
-    """Four panels against depth: λ_max & λ_bulk, κ_bulk & κ_min, effective rank, mean predictor rms."""
-    fig, axes = plt.subplots(1, 4, figsize=(17, 3.8))
+    """Panels against depth: λ_max & λ_bulk, κ_bulk & κ_min, effective rank, mean predictor rms, and (when the
+    run has them) the NNGP's input correlations with the mean-field fixed point c* (plain networks)."""
+    correlations = "nngp/correlation_mean" in series
+    fig, axes = plt.subplots(1, 4 + correlations, figsize=(17 + 4 * correlations, 3.8))
     # Colour = quantity, line style = kernel (solid NTK, dashed NNGP).
     for kernel, style in zip(kernels, ("-", "--"), strict=False):
         axes[0].plot(depths, series[f"{kernel}/lambda_max"], style, color="C0", label=f"{kernel} λ_max")
@@ -39,11 +45,20 @@ def spectrum_vs_depth_figure(
         if key in series:
             axes[3].plot(depths, series[key], style, color="C5", label=kernel)
     for ax, ylabel in zip(
-        axes, ("eigenvalue", "condition number", "effective rank", "‖P(Θ)Y‖ rms"), strict=True
+        axes, ("eigenvalue", "condition number", "effective rank", "‖P(Θ)Y‖ rms"), strict=False
     ):
         ax.set_xlabel("depth l")
         ax.set_ylabel(ylabel)
         ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    if correlations:
+        ax = axes[4]
+        ax.plot(depths, series["nngp/correlation_mean"], color="C6", label="mean c_ab")
+        ax.plot(depths, series["nngp/correlation_std"], "--", color="C7", label="spread of c_ab")
+        if c_star is not None and np.isfinite(c_star):
+            ax.axhline(c_star, color="k", lw=0.8, ls=":", label="c* (mean field)")
+        ax.set_xlabel("depth l")
+        ax.set_ylabel("NNGP input correlation")
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()

@@ -42,6 +42,8 @@ class Family:
     layer_scale: Callable[[Any, str], float] = lambda spec, layer: 1.0
     # Extra live kernel arrays per entry in one block step beyond a plain block's (memory bound of the pass).
     extra_live_arrays: int = 0
+    # Whether the plain network's mean-field theory (q*, χ_1, ξ_1, ξ_*; Schoenholz et al. 2017) describes it.
+    plain_mean_field: bool = True
 
 
 def fixed_structure(spec: Any, cfg: Mapping[str, Any], layer: str, readout: str) -> Any:

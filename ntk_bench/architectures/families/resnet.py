@@ -157,5 +157,6 @@ FAMILIES = (
         flax_module,
         layer_scale=layer_scale,
         extra_live_arrays=4,  # FanOut keeps the block input's nngp/ntk/cov1/cov2 alive beside the branch's
+        plain_mean_field=False,  # no exponential depth scale (Yang & Schoenholz 2017)
     ),
 )
