@@ -15,6 +15,7 @@ import jax
 import numpy as np
 import pytest
 
+from ntk_bench.architectures import model_spec_from_config
 from ntk_bench.architectures.flax_models import FlaxFCN
 from ntk_bench.errors import ConfigError
 from ntk_bench.experiments.hanin_nica import ntk_diagonal_and_output_samples
@@ -112,7 +113,10 @@ def test_moments_match_monte_carlo_of_project_network(
     depth: int, width: int, n0: int, check_output: bool
 ) -> None:
     model = FlaxFCN(
-        depth=depth, width=width, activation="relu", sigma_w2=2.0, sigma_b2=0.0, parameterization="standard"
+        model_spec_from_config(
+            {"name": "fcn", "depth": depth, "width": width, "activation": "relu", "sigma_w2": 2.0}
+            | {"sigma_b2": 0.0, "parameterization": "standard"}
+        )
     )
     x = jax.random.normal(jax.random.PRNGKey(1), (1, n0))
     a = float(np.sum(np.asarray(x) ** 2))

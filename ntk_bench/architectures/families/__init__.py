@@ -7,9 +7,9 @@ A family's one definition gives
   :mod:`ntk_bench.kernels.layerwise` applying the block's ``kernel_fn`` repeatedly, the Monte-Carlo and
   finite networks from the same triples' ``init_fn``/``apply_fn``; ``fast=False`` builds it from
   neural-tangents' own layers only (the reference the fast convolution kernel is checked against);
-- ``flax_module(spec, out_dim)``: its Flax twin (the same function of the same parameters), whose parameters
-  live under ``params/<layer name>`` with blocks named ``block_1 … block_<depth>`` and the last layer
-  ``readout``;
+- ``flax_module``: its Flax twin, a module class built as ``(spec, out_dim)`` (the same function of the same
+  parameters), whose parameters live under ``params/<layer name>`` with blocks named ``block_1 …
+  block_<depth>`` and the last layer ``readout``;
 - ``configure(spec, cfg)``: the family's structure (``layer``, ``readout``; α for residual networks) and the
   validation of its own config keys.
 

@@ -17,6 +17,7 @@ from neural_tangents import stax
 from ntk_bench.architectures.activations import get_activation
 from ntk_bench.architectures.families import Family, fixed_structure
 from ntk_bench.architectures.flax_layers import AffineConv, AffineDense, activation_fn, readout_features
+from ntk_bench.architectures.spec import ModelSpec
 from ntk_bench.architectures.stax_layers import conv, dense
 
 
@@ -50,48 +51,25 @@ def stax_pieces(
 
 
 class FlaxCNN(nn.Module):
-    """``(Conv → φ)^depth`` then Flatten → Dense (``readout="flatten"``, CNN-F) or GlobalAvgPool → Dense
-    (``readout="pool"``, CNN-P), on channels-last inputs with 1 or 2 spatial axes."""
+    """``(Conv → φ)^depth`` then Flatten → Dense (``spec.readout="flatten"``, CNN-F) or GlobalAvgPool → Dense
+    (``"pool"``, CNN-P), on channels-last inputs with 1 or 2 spatial axes: the twin of stax ``cnn_*``."""
 
-    depth: int
-    width: int
-    activation: str
-    sigma_w2: float
-    sigma_b2: float
-    parameterization: str = "ntk"
-    filter_size: int = 3
-    padding: str = "CIRCULAR"
-    readout: str = "flatten"
+    spec: ModelSpec
     out_dim: int = 1
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
-        phi = activation_fn(self.activation)
+        spec = self.spec
+        phi = activation_fn(spec.activation)
         affine = {
-            "sigma_w2": self.sigma_w2,
-            "sigma_b2": self.sigma_b2,
-            "parameterization": self.parameterization,
+            "sigma_w2": spec.sigma_w2,
+            "sigma_b2": spec.sigma_b2,
+            "parameterization": spec.parameterization,
         }
-        for i in range(1, self.depth + 1):
-            x = phi(
-                AffineConv(self.width, self.filter_size, padding=self.padding, **affine, name=f"block_{i}")(x)
-            )
-        return AffineDense(self.out_dim, **affine, name="readout")(readout_features(x, self.readout))
-
-
-def flax_module(spec: Any, out_dim: int) -> nn.Module:
-    return FlaxCNN(
-        spec.depth,
-        spec.width,
-        spec.activation,
-        spec.sigma_w2,
-        spec.sigma_b2,
-        spec.parameterization,
-        spec.filter_size,
-        spec.padding,
-        spec.readout,
-        out_dim,
-    )
+        for i in range(1, spec.depth + 1):
+            conv = AffineConv(spec.width, spec.filter_size, padding=spec.padding, **affine, name=f"block_{i}")
+            x = phi(conv(x))
+        return AffineDense(self.out_dim, **affine, name="readout")(readout_features(x, spec.readout))
 
 
 FAMILIES = (
@@ -100,13 +78,13 @@ FAMILIES = (
         "CNN-F",
         lambda spec, cfg: fixed_structure(spec, cfg, "conv", "flatten"),
         stax_pieces,
-        flax_module,
+        FlaxCNN,
     ),
     Family(
         "cnn_pool",
         "CNN-P",
         lambda spec, cfg: fixed_structure(spec, cfg, "conv", "pool"),
         stax_pieces,
-        flax_module,
+        FlaxCNN,
     ),
 )

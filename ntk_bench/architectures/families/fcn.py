@@ -16,6 +16,7 @@ from neural_tangents import stax
 from ntk_bench.architectures.activations import get_activation
 from ntk_bench.architectures.families import Family, fixed_structure
 from ntk_bench.architectures.flax_layers import AffineDense, activation_fn
+from ntk_bench.architectures.spec import ModelSpec
 from ntk_bench.architectures.stax_layers import dense
 
 
@@ -29,37 +30,27 @@ def stax_pieces(
 
 
 class FlaxFCN(nn.Module):
-    """``(Dense → φ)^depth → Dense`` on flat ``(N, D)`` inputs: the twin of stax ``fcn``."""
+    """``(Dense → φ)^depth → Dense`` on flat ``(N, D)`` inputs: the twin of stax ``fcn`` for ``spec``."""
 
-    depth: int
-    width: int
-    activation: str
-    sigma_w2: float
-    sigma_b2: float
-    parameterization: str = "ntk"
+    spec: ModelSpec
     out_dim: int = 1
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
-        phi = activation_fn(self.activation)
+        spec = self.spec
+        phi = activation_fn(spec.activation)
         affine = {
-            "sigma_w2": self.sigma_w2,
-            "sigma_b2": self.sigma_b2,
-            "parameterization": self.parameterization,
+            "sigma_w2": spec.sigma_w2,
+            "sigma_b2": spec.sigma_b2,
+            "parameterization": spec.parameterization,
         }
-        for i in range(1, self.depth + 1):
-            x = phi(AffineDense(self.width, **affine, name=f"block_{i}")(x))
+        for i in range(1, spec.depth + 1):
+            x = phi(AffineDense(spec.width, **affine, name=f"block_{i}")(x))
         return AffineDense(self.out_dim, **affine, name="readout")(x)
-
-
-def flax_module(spec: Any, out_dim: int) -> nn.Module:
-    return FlaxFCN(
-        spec.depth, spec.width, spec.activation, spec.sigma_w2, spec.sigma_b2, spec.parameterization, out_dim
-    )
 
 
 def configure(spec: Any, cfg: Mapping[str, Any]) -> Any:
     return fixed_structure(spec, cfg, "dense", "dense")
 
 
-FAMILIES = (Family("fcn", "FCN", configure, stax_pieces, flax_module),)
+FAMILIES = (Family("fcn", "FCN", configure, stax_pieces, FlaxFCN),)

@@ -32,7 +32,7 @@ from ntk_bench.architectures.activations import get_activation
 from ntk_bench.architectures.families import Family
 from ntk_bench.architectures.families.cnn import conv_layer, stax_readout
 from ntk_bench.architectures.flax_layers import AffineConv, AffineDense, activation_fn, readout_features
-from ntk_bench.architectures.spec import LAYERS, as_finite_float
+from ntk_bench.architectures.spec import LAYERS, ModelSpec, as_finite_float
 from ntk_bench.architectures.stax_layers import dense, residual
 from ntk_bench.errors import ConfigError, require, require_choice
 
@@ -94,53 +94,32 @@ def stax_pieces(
 class FlaxResNet(nn.Module):
     """The twin of stax ``resnet``: ``stem`` → ``block_1 … block_<depth>`` (residual) → φ → ``readout``."""
 
-    depth: int
-    width: int
-    activation: str
-    sigma_w2: float
-    sigma_b2: float
-    alpha: float
-    parameterization: str = "ntk"
-    layer: str = "dense"
-    filter_size: int = 3
-    padding: str = "CIRCULAR"
-    readout: str = "dense"
+    spec: ModelSpec
     out_dim: int = 1
 
-    def _affine(self, sigma_w2: float, sigma_b2: float, name: str) -> nn.Module:
-        common = {"sigma_w2": sigma_w2, "sigma_b2": sigma_b2, "parameterization": self.parameterization}
-        if self.layer == "conv":
-            return AffineConv(self.width, self.filter_size, padding=self.padding, **common, name=name)
-        return AffineDense(self.width, **common, name=name)
+    def _affine(self, scale2: float, name: str) -> nn.Module:
+        """The family's affine layer with σ_w², σ_b² multiplied by ``scale2`` (α² on the branches)."""
+        spec = self.spec
+        common = {
+            "sigma_w2": scale2 * spec.sigma_w2,
+            "sigma_b2": scale2 * spec.sigma_b2,
+            "parameterization": spec.parameterization,
+        }
+        if spec.layer == "conv":
+            return AffineConv(spec.width, spec.filter_size, padding=spec.padding, **common, name=name)
+        return AffineDense(spec.width, **common, name=name)
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
-        phi = activation_fn(self.activation)
-        h = self._affine(self.sigma_w2, self.sigma_b2, "stem")(x)
-        scale2 = self.alpha**2
-        for i in range(1, self.depth + 1):
-            h = h + self._affine(scale2 * self.sigma_w2, scale2 * self.sigma_b2, f"block_{i}")(phi(h))
-        features = readout_features(phi(h), self.readout)
-        return AffineDense(self.out_dim, self.sigma_w2, self.sigma_b2, self.parameterization, name="readout")(
-            features
-        )
-
-
-def flax_module(spec: Any, out_dim: int) -> nn.Module:
-    return FlaxResNet(
-        depth=spec.depth,
-        width=spec.width,
-        activation=spec.activation,
-        sigma_w2=spec.sigma_w2,
-        sigma_b2=spec.sigma_b2,
-        alpha=spec.alpha,
-        parameterization=spec.parameterization,
-        layer=spec.layer,
-        filter_size=spec.filter_size,
-        padding=spec.padding,
-        readout=spec.readout,
-        out_dim=out_dim,
-    )
+        spec = self.spec
+        phi = activation_fn(spec.activation)
+        h = self._affine(1.0, "stem")(x)
+        for i in range(1, spec.depth + 1):
+            h = h + self._affine(spec.alpha**2, f"block_{i}")(phi(h))
+        features = readout_features(phi(h), spec.readout)
+        return AffineDense(
+            self.out_dim, spec.sigma_w2, spec.sigma_b2, spec.parameterization, name="readout"
+        )(features)
 
 
 def layer_scale(spec: Any, layer: str) -> float:
@@ -154,7 +133,7 @@ FAMILIES = (
         "ResNet",
         configure,
         stax_pieces,
-        flax_module,
+        FlaxResNet,
         layer_scale=layer_scale,
         extra_live_arrays=4,  # FanOut keeps the block input's nngp/ntk/cov1/cov2 alive beside the branch's
         plain_mean_field=False,  # no exponential depth scale (Yang & Schoenholz 2017)
