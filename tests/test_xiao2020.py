@@ -40,17 +40,23 @@ SPECS = [
     ("cnn_flatten", (4, 4, 2)),
     ("cnn_pool", (3, 3, 1)),
     ("cnn_pool", (5, 2)),  # 1-D signals
+    ("resnet", (12,)),
+    ("resnet_conv_pool", (6, 2)),  # 1-D signals, residual convolutions
 ]
 
 
 def _spec(name, **overrides):
     cfg = {"name": name, "depth": 1, "width": 16, "activation": "erf", "sigma_w2": 1.0, "sigma_b2": 0.18}
+    if name.startswith("resnet"):
+        cfg.update(name="resnet", alpha=0.6)
+        if name == "resnet_conv_pool":
+            cfg.update(layer="conv", readout="pool")
     cfg.update(overrides)
     return model_spec_from_config(cfg)
 
 
 def _spatial(name, shape):
-    return 0 if name == "fcn" else len(shape) - 1
+    return len(shape) - 1 if _spec(name).is_convolutional else 0
 
 
 @pytest.mark.parametrize(("name", "shape"), SPECS)
@@ -75,7 +81,7 @@ def test_traced_sigma_kernels_equal_neural_tangents_network_with_fixed_sigma(nam
                 np.testing.assert_allclose(getattr(ours, kind), expected, rtol=0, atol=1e-13 * scale)
 
 
-@pytest.mark.parametrize(("name", "shape"), SPECS[:3])
+@pytest.mark.parametrize(("name", "shape"), SPECS)
 def test_traced_sigma_forward_pass_equals_neural_tangents_network(name, shape):
     spec = _spec(name, sigma_w2=2.2)
     nd = _spatial(name, shape)
