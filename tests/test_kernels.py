@@ -123,10 +123,11 @@ def test_depth_list_validation():
 def test_auto_block_size_respects_memory_and_cache_bounds():
     per_pair = 36 * 36  # CNN-P on 6×6 images stores (H·W)² entries per input pair
     edge = auto_block_size(1000, 1000, per_pair, max_block_bytes=1e8, cache_bytes=1e9)  # memory-bound
-    assert edge**2 * per_pair * 8 * 8 <= 1e8 < (edge + 1) ** 2 * per_pair * 8 * 8
+    assert edge**2 * per_pair * 8 * 8 <= 1e8 < (2 * edge) ** 2 * per_pair * 8 * 8 and edge & (edge - 1) == 0
     edge = auto_block_size(1000, 1000, per_pair, max_block_bytes=1e9, cache_bytes=1e6)  # cache-bound
-    assert edge**2 * per_pair * 8 <= 1e6 < (edge + 1) ** 2 * per_pair * 8
-    assert auto_block_size(10, 10, 1, 1e9) == 10
+    assert edge**2 * per_pair * 8 <= 1e6 < (2 * edge) ** 2 * per_pair * 8 and edge & (edge - 1) == 0
+    assert auto_block_size(10, 10, 1, 1e9) == 10  # fits whole: one block, no padding
+    assert auto_block_size(64, 64, 1600, 1e9) == 16  # MNIST-1D CNN-P: the measured best edge
 
 
 def test_deep_chaotic_kernel_stays_finite_with_exact_diagonal():

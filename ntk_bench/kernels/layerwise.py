@@ -41,11 +41,13 @@ BYTES_PER_ENTRY = 8  # float64
 # plus the quadrature/arcsin temporaries; 8 is a measured-safe upper bound for erf/relu/tanh layers.
 # A family adds its own ``extra_live_arrays`` (a residual block keeps its input alive beside the branch).
 LIVE_ARRAYS_PER_ENTRY = 8
-# One kernel array of a block is kept under this many bytes: the block step streams each array through
-# several elementwise passes, which run from cache only when the arrays fit. Measured (MNIST-1D CNN-P,
-# d = 40, m = 64, depths 1..10): block edge 4 / 6 / 8 / 11 (0.1-1 MB per array) 0.94-1.04 s, edge 16
-# (3.3 MB) 1.73 s, edge 64 (52 MB) 2.88 s. FCN blocks (8 B per pair) stay whole up to m ≈ 350.
-CACHE_BLOCK_BYTES = 1e6
+# One kernel array of a block is kept under this many bytes, and the block edge is a power of two: the block
+# step streams each array through several elementwise passes, which run from cache only when the arrays fit.
+# Measured (2026-12-02, idle machine; CNN-P, depths 1..10; seconds for edges 5/8/11/16 and 8/11/16/22/32):
+# digits 8×8, m = 32: 0.97 / 0.62 / 0.87 / 1.00 (best: 8, 2 MB per array); MNIST-1D d = 40, m = 64:
+# 0.72 / 0.73 / 0.56 / 0.59 / 1.04 (best: 16, 3.3 MB); one 52 MB block (edge 64) 1.56. FCN blocks
+# (8 B per pair) stay whole up to m = 512.
+CACHE_BLOCK_BYTES = 4e6
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,16 @@ def auto_block_size(
     live_arrays: int = LIVE_ARRAYS_PER_ENTRY,
     cache_bytes: float = CACHE_BLOCK_BYTES,
 ) -> int:
-    """Largest square block edge b under two bounds: memory, b²·per_pair·8 B·live_arrays ≤ max_block_bytes,
-    and cache, one kernel array of the block b²·per_pair·8 B ≤ ``cache_bytes``."""
+    """Square block edge: the whole kernel when it fits, else the largest power of two b under two bounds,
+    memory (b²·per_pair·8 B·live_arrays ≤ max_block_bytes) and cache (one array, b²·per_pair·8 B ≤
+    ``cache_bytes``)."""
     per_pair_bytes = per_pair * BYTES_PER_ENTRY
     memory_edge = math.isqrt(max(1, int(max_block_bytes // (per_pair_bytes * live_arrays))))
     cache_edge = math.isqrt(max(1, int(cache_bytes // per_pair_bytes)))
-    return max(1, min(max(n1, n2), memory_edge, cache_edge))
+    bound = max(1, min(memory_edge, cache_edge))
+    if max(n1, n2) <= bound:
+        return max(n1, n2)
+    return 1 << (bound.bit_length() - 1)
 
 
 def pin_diagonal(kernel):
