@@ -109,7 +109,7 @@ print(json.dumps(report))
 
 
 def test_bad_inputs_give_one_line_errors_and_write_nothing(tmp_path):
-    # All cases in one process (cli.main called repeatedly) to pay the TensorFlow/JAX import once.
+    # All cases in one process (cli.main called repeatedly) to pay the JAX/neural-tangents import once.
     quiet = ["hydra/job_logging=disabled", "hydra/hydra_logging=disabled"]
     cases = [
         [*TINY, *overrides, *quiet, f"hydra.run.dir={tmp_path / str(i)}"]

@@ -38,6 +38,16 @@ def _normal(std: float) -> Callable[[jax.Array, Sequence[int]], jax.Array]:
     return init
 
 
+def affine_settings(spec: Any, scale2: float = 1.0) -> dict[str, Any]:
+    """The keyword arguments of :class:`AffineDense` / :class:`AffineConv` for a twin of ``spec`` (a
+    ``ModelSpec``), σ_w² and σ_b² multiplied by ``scale2`` (a residual branch's α²)."""
+    return {
+        "sigma_w2": scale2 * spec.sigma_w2,
+        "sigma_b2": scale2 * spec.sigma_b2,
+        "parameterization": spec.parameterization,
+    }
+
+
 def affine_scales(parameterization: str, sigma_w2: float, sigma_b2: float, fan_in: int) -> tuple[float, ...]:
     """(W init std, b init std, W multiplier, b multiplier) of one affine layer."""
     sigma_w, sigma_b = math.sqrt(sigma_w2), math.sqrt(sigma_b2)

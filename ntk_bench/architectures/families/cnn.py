@@ -16,7 +16,13 @@ from neural_tangents import stax
 
 from ntk_bench.architectures.activations import get_activation
 from ntk_bench.architectures.families import Family, fixed_structure
-from ntk_bench.architectures.flax_layers import AffineConv, AffineDense, activation_fn, readout_features
+from ntk_bench.architectures.flax_layers import (
+    AffineConv,
+    AffineDense,
+    activation_fn,
+    affine_settings,
+    readout_features,
+)
 from ntk_bench.architectures.spec import ModelSpec
 from ntk_bench.architectures.stax_layers import conv, dense
 
@@ -61,11 +67,7 @@ class FlaxCNN(nn.Module):
     def __call__(self, x: jax.Array) -> jax.Array:
         spec = self.spec
         phi = activation_fn(spec.activation)
-        affine = {
-            "sigma_w2": spec.sigma_w2,
-            "sigma_b2": spec.sigma_b2,
-            "parameterization": spec.parameterization,
-        }
+        affine = affine_settings(spec)
         for i in range(1, spec.depth + 1):
             conv = AffineConv(spec.width, spec.filter_size, padding=spec.padding, **affine, name=f"block_{i}")
             x = phi(conv(x))

@@ -15,7 +15,7 @@ from neural_tangents import stax
 
 from ntk_bench.architectures.activations import get_activation
 from ntk_bench.architectures.families import Family, fixed_structure
-from ntk_bench.architectures.flax_layers import AffineDense, activation_fn
+from ntk_bench.architectures.flax_layers import AffineDense, activation_fn, affine_settings
 from ntk_bench.architectures.spec import ModelSpec
 from ntk_bench.architectures.stax_layers import dense
 
@@ -39,11 +39,7 @@ class FlaxFCN(nn.Module):
     def __call__(self, x: jax.Array) -> jax.Array:
         spec = self.spec
         phi = activation_fn(spec.activation)
-        affine = {
-            "sigma_w2": spec.sigma_w2,
-            "sigma_b2": spec.sigma_b2,
-            "parameterization": spec.parameterization,
-        }
+        affine = affine_settings(spec)
         for i in range(1, spec.depth + 1):
             x = phi(AffineDense(spec.width, **affine, name=f"block_{i}")(x))
         return AffineDense(self.out_dim, **affine, name="readout")(x)

@@ -31,7 +31,13 @@ from neural_tangents import stax
 from ntk_bench.architectures.activations import get_activation
 from ntk_bench.architectures.families import Family
 from ntk_bench.architectures.families.cnn import conv_layer, stax_readout
-from ntk_bench.architectures.flax_layers import AffineConv, AffineDense, activation_fn, readout_features
+from ntk_bench.architectures.flax_layers import (
+    AffineConv,
+    AffineDense,
+    activation_fn,
+    affine_settings,
+    readout_features,
+)
 from ntk_bench.architectures.spec import LAYERS, ModelSpec, as_finite_float
 from ntk_bench.architectures.stax_layers import dense, residual
 from ntk_bench.errors import ConfigError, require, require_choice
@@ -100,11 +106,7 @@ class FlaxResNet(nn.Module):
     def _affine(self, scale2: float, name: str) -> nn.Module:
         """The family's affine layer with σ_w², σ_b² multiplied by ``scale2`` (α² on the branches)."""
         spec = self.spec
-        common = {
-            "sigma_w2": scale2 * spec.sigma_w2,
-            "sigma_b2": scale2 * spec.sigma_b2,
-            "parameterization": spec.parameterization,
-        }
+        common = affine_settings(spec, scale2)
         if spec.layer == "conv":
             return AffineConv(spec.width, spec.filter_size, padding=spec.padding, **common, name=name)
         return AffineDense(spec.width, **common, name=name)
@@ -117,9 +119,7 @@ class FlaxResNet(nn.Module):
         for i in range(1, spec.depth + 1):
             h = h + self._affine(spec.alpha**2, f"block_{i}")(phi(h))
         features = readout_features(phi(h), spec.readout)
-        return AffineDense(
-            self.out_dim, spec.sigma_w2, spec.sigma_b2, spec.parameterization, name="readout"
-        )(features)
+        return AffineDense(self.out_dim, **affine_settings(spec), name="readout")(features)
 
 
 def layer_scale(spec: Any, layer: str) -> float:
