@@ -1,7 +1,8 @@
 """Suites, launchers, resume and sweep progress (issue 7; docs/suites.md).
 
 Each CLI process pays ~1-2 s of imports and its own compilation, so the default tier launches few: the quick
-suite twice (killed after 3 cells, then resumed) and one joblib multirun of 2 tiny jobs; config checks run in process.
+suite twice (killed after 3 cells, then resumed) and one joblib multirun of 2 tiny jobs; config checks run
+in process.
 The slow tier adds the submitit_local multirun of 2 tiny jobs and the nightly suite.
 """
 
