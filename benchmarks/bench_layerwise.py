@@ -10,7 +10,7 @@ import jax
 import numpy as np
 
 from benchmarks.common import BenchmarkResult, compare
-from ntk_bench.architectures import build_network, model_spec_from_config
+from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.data import load_dataset
 from ntk_bench.kernels import kernels_across_depth
 
@@ -23,7 +23,7 @@ def _setup():
     spec = model_spec_from_config(
         {"name": "fcn", "depth": DEPTH, "width": 512, "activation": "erf", "sigma_w2": 1.5, "sigma_b2": 0.05}
     )
-    return data.x_train, build_network(spec, 0)
+    return data.x_train, Network(spec, 0)
 
 
 def run() -> list[BenchmarkResult]:

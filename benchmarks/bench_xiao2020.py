@@ -10,7 +10,7 @@
 2. Finite-width training of 16 configurations (4 σ_w² × 4 seeds; FCN erf, depth 3, 128 digits, 64
    full-batch GD steps) at each width of ``FINITE_WIDTHS`` (the finite-width check of the experiment uses
    widths 32-512): one vmapped, compiled trainer vs a Python loop over the configurations that builds each
-   stax network with its σ_w² (``build_network``), jits its GD step and steps it, as one would without σ as
+   stax network with its σ_w² (``Network``), jits its GD step and steps it, as one would without σ as
    a traced argument. Both timed end to end, compilation included. Target ≥ 5×. A second line per width
    compares the steady state (both compiled) against a loop that reuses the σ-traced single-configuration
    trainer: how much of the gain is compilation and dispatch vs batching. On 2 CPU cores vmapping cannot
@@ -33,7 +33,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from benchmarks.common import BenchmarkResult, best_time, compare
-from ntk_bench.architectures import Network, build_network, model_spec_from_config
+from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.finite_training import FiniteTrainer
@@ -72,7 +72,7 @@ def bench_full_grid() -> BenchmarkResult:
 
     def rebuild_every_cell() -> None:
         for sigma_w2 in columns:
-            network = build_network(model_spec_from_config({**spec.__dict__, "sigma_w2": sigma_w2}), 0)
+            network = Network(model_spec_from_config({**spec.__dict__, "sigma_w2": sigma_w2}), 0)
             for depth in xc.depths:
                 kernel_fn = network.at_depth(depth)[2]
                 train = np.asarray(kernel_fn(data.x_train, None, "ntk"))
@@ -135,7 +135,7 @@ def _loop_of_stax_networks(data, spec, lrs) -> list[np.ndarray]:
     for sigma_w2, lr in zip(SIGMAS, lrs, strict=True):
         for seed in SEEDS:
             fixed = model_spec_from_config({**spec.__dict__, "sigma_w2": sigma_w2})
-            init_fn, apply_fn, _ = build_network(fixed, 0, out_dim=data.num_classes).at_depth(DEPTH)
+            init_fn, apply_fn, _ = Network(fixed, 0, out_dim=data.num_classes).at_depth(DEPTH)
             _, params = init_fn(jax.random.PRNGKey(seed), data.x_train.shape)
             optimizer = optax.sgd(lr)
             state = optimizer.init(params)

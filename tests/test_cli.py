@@ -37,11 +37,11 @@ def test_cli_end_to_end_writes_results_matching_a_direct_computation(tmp_path):
     assert run.arrays["ntk_eigenvalues"].shape == (3, 24)
     assert (run_dir / "spectrum_vs_depth.png").stat().st_size > 0
     # Independent check: λ_max at depth 3 from the network built directly with neural-tangents.
-    from ntk_bench.architectures import build_network, model_spec_from_config
+    from ntk_bench.architectures import Network, model_spec_from_config
     from ntk_bench.data import load_dataset
 
     data = load_dataset(run.config["data"]).flat()
-    network = build_network(model_spec_from_config(run.config["model"]), 0)
+    network = Network(model_spec_from_config(run.config["model"]), 0)
     ntk = np.asarray(network.at_depth(3)[2](data.x_train, None, "ntk"))
     assert run.series["ntk/lambda_max"][-1] == pytest.approx(np.linalg.eigvalsh(ntk)[-1], rel=1e-10)
 

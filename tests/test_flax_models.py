@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import ACTIVATIONS, build_network, model_spec_from_config
+from ntk_bench.architectures import ACTIVATIONS, Network, model_spec_from_config
 from ntk_bench.architectures.flax_models import (
     FlaxModel,
     activation_fn,
@@ -62,7 +62,7 @@ def test_twin_is_the_stax_function_of_the_same_parameters(
 ):
     spec = _spec(name, parameterization=parameterization, padding=padding, filter_size=filter_size)
     spatial = len(shape) - 1 if spec.is_convolutional else 0
-    init, apply, _ = build_network(spec, spatial, out_dim=3).at_depth(spec.depth)
+    init, apply, _ = Network(spec, spatial, out_dim=3).at_depth(spec.depth)
     x = jax.random.normal(jax.random.PRNGKey(0), (4, *shape))
     _, stax_params = init(jax.random.PRNGKey(1), x.shape)
     twin = flax_twin(spec, out_dim=3)
@@ -78,7 +78,7 @@ def test_twin_is_the_stax_function_of_the_same_parameters(
 
 def test_twin_empirical_ntk_equals_stax_empirical_ntk():
     spec = _spec("cnn_pool", parameterization="standard")
-    init, apply, _ = build_network(spec, 2, out_dim=2).at_depth(spec.depth)
+    init, apply, _ = Network(spec, 2, out_dim=2).at_depth(spec.depth)
     x = jax.random.normal(jax.random.PRNGKey(0), (5, 4, 4, 1))
     _, stax_params = init(jax.random.PRNGKey(1), x.shape)
     twin = flax_twin(spec, out_dim=2)

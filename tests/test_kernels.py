@@ -6,7 +6,7 @@ import neural_tangents as nt
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import Network, build_network, model_spec_from_config
+from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.errors import ConfigError
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.kernels.layerwise import auto_block_size, validate_depths
@@ -95,7 +95,7 @@ def test_analytic_kernel_matches_monte_carlo_at_width_1024():
     x = np.random.default_rng(1).normal(size=(8, 16))
     # neural-tangents' test_monte_carlo_vs_analytic accepts relative Frobenius error 0.041 at width 1024.
     # NTK: self-averaging over the width; 4 draws measured 0.027-0.031 across seeds 0-2.
-    init_fn, apply_fn, kernel_fn = build_network(spec, 0, out_dim=1).at_depth(2)
+    init_fn, apply_fn, kernel_fn = Network(spec, 0, out_dim=1).at_depth(2)
     mc = nt.monte_carlo_kernel_fn(
         init_fn,
         apply_fn,
@@ -106,7 +106,7 @@ def test_analytic_kernel_matches_monte_carlo_at_width_1024():
     estimate, exact = np.asarray(mc(x, None, "ntk")), np.asarray(kernel_fn(x, None, "ntk"))
     assert np.linalg.norm(estimate - exact) / np.linalg.norm(exact) < 0.041
     # NNGP = E[f fᵀ] is one output draw per sample, so it needs many draws: 256 draws × 16 outputs.
-    init_fn, apply_fn, kernel_fn = build_network(spec, 0, out_dim=16).at_depth(2)
+    init_fn, apply_fn, kernel_fn = Network(spec, 0, out_dim=16).at_depth(2)
     mc = nt.monte_carlo_kernel_fn(init_fn, apply_fn, jax.random.PRNGKey(0), n_samples=256)
     estimate, exact = np.asarray(mc(x, None, "nngp")), np.asarray(kernel_fn(x, None, "nngp"))
     assert np.linalg.norm(estimate - exact) / np.linalg.norm(exact) < 0.041

@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 
 from ntk_bench.analysis.agreement import agreement_by_width
 from ntk_bench.analysis.depth_scales import crossing_depth, fit_mean_predictor_decay, fit_proportional
-from ntk_bench.architectures import Network, build_network, model_spec_from_config
+from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.dynamics.finite_training import FiniteTrainer
 from ntk_bench.dynamics.kernel_regression import (
@@ -159,7 +159,7 @@ def test_vmapped_finite_training_equals_one_stax_network_trained_alone():
     )
     assert run.train.shape == (2, 1, 2, 10, 3) and not run.diverged.any()
     for b, sigma_w2 in enumerate(sigmas):
-        init_fn, apply_fn, _ = build_network(_spec("fcn", width=16, sigma_w2=sigma_w2), 0, 3).at_depth(2)
+        init_fn, apply_fn, _ = Network(_spec("fcn", width=16, sigma_w2=sigma_w2), 0, 3).at_depth(2)
         for r, seed in enumerate(seeds):
             _, params = init_fn(jax.random.PRNGKey(seed), x.shape)
             optimizer = optax.sgd(lrs[b])

@@ -7,7 +7,7 @@ validated ``model`` config; ``network.py`` a family instantiated for an input la
 
 from ntk_bench.architectures.activations import ACTIVATIONS, Activation, get_activation
 from ntk_bench.architectures.families import FAMILIES, MODELS, Family, get_family
-from ntk_bench.architectures.network import Network, build_network
+from ntk_bench.architectures.network import Network
 from ntk_bench.architectures.spec import ModelSpec, model_spec_from_config
 
 __all__ = [
@@ -18,7 +18,6 @@ __all__ = [
     "Family",
     "ModelSpec",
     "Network",
-    "build_network",
     "get_activation",
     "get_family",
     "model_spec_from_config",

@@ -31,7 +31,7 @@ from ntk_bench.architectures.families.cnn import FlaxCNN
 from ntk_bench.architectures.families.fcn import FlaxFCN
 from ntk_bench.architectures.families.resnet import FlaxResNet
 from ntk_bench.architectures.flax_layers import activation_fn, affine_scales
-from ntk_bench.architectures.network import Network, build_network
+from ntk_bench.architectures.network import Network
 from ntk_bench.architectures.spec import ModelSpec, model_spec_from_config
 from ntk_bench.errors import ConfigError, require
 
@@ -48,7 +48,7 @@ __all__ = [
 
 
 def flax_twin(spec: ModelSpec, out_dim: int = 1) -> nn.Module:
-    """The Flax module computing the same function as ``build_network(spec, ...)``'s stax network."""
+    """The Flax module computing the same function as ``Network(spec, ...)``'s stax network."""
     return get_family(spec.name).flax_module(spec, out_dim)
 
 
@@ -105,7 +105,7 @@ class FlaxModel:
             " model (one of the registry's families)",
         )
         assert self.spec is not None
-        return build_network(self.spec, 0 if self.flatten_input else spatial_ndim)
+        return Network(self.spec, 0 if self.flatten_input else spatial_ndim)
 
 
 def init_std(spec: ModelSpec, name: str, shape: Sequence[int], layer: str = "") -> float:

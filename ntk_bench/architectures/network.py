@@ -74,8 +74,3 @@ class Network:
 
     def with_spec(self, **changes: Any) -> Network:
         return dataclasses.replace(self, spec=dataclasses.replace(self.spec, **changes))
-
-
-def build_network(spec: ModelSpec, spatial_ndim: int, out_dim: int = 1) -> Network:
-    """The stax network of ``spec`` for inputs with ``spatial_ndim`` spatial axes (validated)."""
-    return Network(spec, spatial_ndim, out_dim)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ntk_bench.architectures import build_network, model_spec_from_config
+from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.data import load_dataset
 from ntk_bench.errors import require, require_choice
 from ntk_bench.kernels import kernels_across_depth
@@ -59,7 +59,7 @@ def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     data = load_dataset(cfg["data"])
     if not spec.is_convolutional:
         data = data.flat()
-    network = build_network(spec, len(data.spatial_shape))
+    network = Network(spec, len(data.spatial_shape))
     depths = spectrum_depths(exp, spec.depth)
     block_bytes = float(exp.get("max_block_bytes", 1e9))
     train = kernels_across_depth(network, data.x_train, None, depths, max_block_bytes=block_bytes)
