@@ -165,6 +165,7 @@ class KernelPass:
 
         self._stem = jax.jit(stem)
         self._block = jax.jit(block)
+
         def pinned_block(kernel, w_std, b_std):
             return pin_diagonal(block(kernel, w_std, b_std))
 
