@@ -24,6 +24,14 @@ from jax import lax
 
 from ntk_bench.architectures.activations import get_activation
 
+BLOCK_PREFIX = "block_"
+READOUT_LAYER = "readout"
+
+
+def block_name(index: int) -> str:
+    """Name of the ``index``-th block (1-based), as it appears in a twin's parameter tree."""
+    return f"{BLOCK_PREFIX}{index}"
+
 
 def activation_fn(name: str) -> Callable[[jax.Array], jax.Array]:
     """φ as a jax function: the ``apply_fn`` of the registry's stax layer, so twin and kernel share φ."""

@@ -30,7 +30,7 @@ from ntk_bench.architectures.families import get_family
 from ntk_bench.architectures.families.cnn import FlaxCNN
 from ntk_bench.architectures.families.fcn import FlaxFCN
 from ntk_bench.architectures.families.resnet import FlaxResNet
-from ntk_bench.architectures.flax_layers import activation_fn, affine_scales
+from ntk_bench.architectures.flax_layers import activation_fn, affine_scales, affine_settings
 from ntk_bench.architectures.network import Network
 from ntk_bench.architectures.spec import ModelSpec, model_spec_from_config
 from ntk_bench.errors import ConfigError, require
@@ -116,9 +116,7 @@ def init_std(spec: ModelSpec, name: str, shape: Sequence[int], layer: str = "") 
     """
     fan_in = math.prod(shape[:-1]) if name == "kernel" else 1
     scale2 = get_family(spec.name).layer_scale(spec, layer) ** 2
-    w_std, b_std, _, _ = affine_scales(
-        spec.parameterization, scale2 * spec.sigma_w2, scale2 * spec.sigma_b2, max(fan_in, 1)
-    )
+    w_std, b_std, _, _ = affine_scales(**affine_settings(spec, scale2), fan_in=max(fan_in, 1))
     return w_std if name == "kernel" else b_std
 
 

@@ -195,6 +195,15 @@ def circular_conv(width: int, filter_size: int, spatial_ndim: int, w_std: Any, b
     return init_fn, patches_apply_fn, kernel_fn
 
 
+def readout(kind: str, out_dim: int, w_std: Any, b_std: Any, parameterization: str = "ntk") -> StaxLayer:
+    """The output layer: Dense (``dense``), Flatten → Dense (``flatten``, CNN-F) or GlobalAvgPool → Dense
+    (``pool``, CNN-P); the stax side of :func:`ntk_bench.architectures.flax_layers.readout_features`."""
+    last = dense(out_dim, w_std, b_std, parameterization)
+    if kind == "dense":
+        return last
+    return stax.serial(stax.Flatten() if kind == "flatten" else stax.GlobalAvgPool(), last)
+
+
 def residual(branch: StaxLayer) -> StaxLayer:
     """``x ↦ x + branch(x)`` (neural-tangents: FanOut(2) → parallel(branch, Identity) → FanInSum).
 

@@ -13,12 +13,13 @@ A family's one definition gives
 - ``configure(spec, cfg)``: the family's structure (``layer``, ``readout``; α for residual networks) and the
   validation of its own config keys.
 
-Adding a family = one module in this package defining those three functions and a ``FAMILY``, one line in
+Adding a family = one module in this package defining those three pieces and ``FAMILIES``, one line in
 ``_MODULES`` below, one ``conf/model/<name>.yaml`` and tests (docs/architecture.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -48,8 +49,6 @@ class Family:
 
 def fixed_structure(spec: Any, cfg: Mapping[str, Any], layer: str, readout: str) -> Any:
     """``spec`` with the family's fixed ``layer``/``readout``; a config asking for another is an error."""
-    import dataclasses
-
     for key, value in (("layer", layer), ("readout", readout)):
         given = cfg.get(key)
         if given is not None and given != value:

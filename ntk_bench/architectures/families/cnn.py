@@ -17,14 +17,16 @@ from neural_tangents import stax
 from ntk_bench.architectures.activations import get_activation
 from ntk_bench.architectures.families import Family, fixed_structure
 from ntk_bench.architectures.flax_layers import (
+    READOUT_LAYER,
     AffineConv,
     AffineDense,
     activation_fn,
     affine_settings,
+    block_name,
     readout_features,
 )
 from ntk_bench.architectures.spec import ModelSpec
-from ntk_bench.architectures.stax_layers import conv, dense
+from ntk_bench.architectures.stax_layers import conv, readout
 
 
 def conv_layer(spec: Any, spatial_ndim: int, w_std: Any, b_std: Any, fast: bool = True) -> tuple:
@@ -41,19 +43,13 @@ def conv_layer(spec: Any, spatial_ndim: int, w_std: Any, b_std: Any, fast: bool 
     )
 
 
-def stax_readout(spec: Any, out_dim: int, w_std: Any, b_std: Any) -> tuple:
-    """Flatten → Dense (``readout=flatten``) or GlobalAvgPool → Dense (``readout=pool``)."""
-    pool = stax.Flatten() if spec.readout == "flatten" else stax.GlobalAvgPool()
-    return stax.serial(pool, dense(out_dim, w_std, b_std, spec.parameterization))
-
-
 def stax_pieces(
     spec: Any, spatial_ndim: int, out_dim: int, w_std: Any, b_std: Any, fast: bool = True
 ) -> tuple:
     """(stem, block, readout): Identity, Conv → φ, Flatten/GlobalAvgPool → Dense."""
     phi = get_activation(spec.activation).stax_layer()
     block = stax.serial(conv_layer(spec, spatial_ndim, w_std, b_std, fast), phi)
-    return stax.Identity(), block, stax_readout(spec, out_dim, w_std, b_std)
+    return stax.Identity(), block, readout(spec.readout, out_dim, w_std, b_std, spec.parameterization)
 
 
 class FlaxCNN(nn.Module):
@@ -69,9 +65,10 @@ class FlaxCNN(nn.Module):
         phi = activation_fn(spec.activation)
         affine = affine_settings(spec)
         for i in range(1, spec.depth + 1):
-            conv = AffineConv(spec.width, spec.filter_size, padding=spec.padding, **affine, name=f"block_{i}")
-            x = phi(conv(x))
-        return AffineDense(self.out_dim, **affine, name="readout")(readout_features(x, spec.readout))
+            name = block_name(i)
+            layer = AffineConv(spec.width, spec.filter_size, padding=spec.padding, **affine, name=name)
+            x = phi(layer(x))
+        return AffineDense(self.out_dim, **affine, name=READOUT_LAYER)(readout_features(x, spec.readout))
 
 
 FAMILIES = (

@@ -15,9 +15,15 @@ from neural_tangents import stax
 
 from ntk_bench.architectures.activations import get_activation
 from ntk_bench.architectures.families import Family, fixed_structure
-from ntk_bench.architectures.flax_layers import AffineDense, activation_fn, affine_settings
+from ntk_bench.architectures.flax_layers import (
+    READOUT_LAYER,
+    AffineDense,
+    activation_fn,
+    affine_settings,
+    block_name,
+)
 from ntk_bench.architectures.spec import ModelSpec
-from ntk_bench.architectures.stax_layers import dense
+from ntk_bench.architectures.stax_layers import dense, readout
 
 
 def stax_pieces(
@@ -26,7 +32,7 @@ def stax_pieces(
     """(stem, block, readout): Identity, Dense → φ, Dense."""
     phi = get_activation(spec.activation).stax_layer()
     block = stax.serial(dense(spec.width, w_std, b_std, spec.parameterization), phi)
-    return stax.Identity(), block, dense(out_dim, w_std, b_std, spec.parameterization)
+    return stax.Identity(), block, readout(spec.readout, out_dim, w_std, b_std, spec.parameterization)
 
 
 class FlaxFCN(nn.Module):
@@ -41,8 +47,8 @@ class FlaxFCN(nn.Module):
         phi = activation_fn(spec.activation)
         affine = affine_settings(spec)
         for i in range(1, spec.depth + 1):
-            x = phi(AffineDense(spec.width, **affine, name=f"block_{i}")(x))
-        return AffineDense(self.out_dim, **affine, name="readout")(x)
+            x = phi(AffineDense(spec.width, **affine, name=block_name(i))(x))
+        return AffineDense(self.out_dim, **affine, name=READOUT_LAYER)(x)
 
 
 def configure(spec: Any, cfg: Mapping[str, Any]) -> Any:

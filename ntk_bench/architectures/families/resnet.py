@@ -30,16 +30,19 @@ from neural_tangents import stax
 
 from ntk_bench.architectures.activations import get_activation
 from ntk_bench.architectures.families import Family
-from ntk_bench.architectures.families.cnn import conv_layer, stax_readout
+from ntk_bench.architectures.families.cnn import conv_layer
 from ntk_bench.architectures.flax_layers import (
+    BLOCK_PREFIX,
+    READOUT_LAYER,
     AffineConv,
     AffineDense,
     activation_fn,
     affine_settings,
+    block_name,
     readout_features,
 )
 from ntk_bench.architectures.spec import LAYERS, ModelSpec, as_finite_float
-from ntk_bench.architectures.stax_layers import dense, residual
+from ntk_bench.architectures.stax_layers import dense, readout, residual
 from ntk_bench.errors import ConfigError, require, require_choice
 
 READOUTS_BY_LAYER = {"dense": ("dense",), "conv": ("flatten", "pool")}
@@ -90,11 +93,8 @@ def stax_pieces(
     phi = get_activation(spec.activation).stax_layer()
     stem = _affine(spec, spatial_ndim, w_std, b_std, fast)
     branch = stax.serial(phi, _affine(spec, spatial_ndim, spec.alpha * w_std, spec.alpha * b_std, fast))
-    if spec.layer == "conv":
-        readout = stax.serial(phi, stax_readout(spec, out_dim, w_std, b_std))
-    else:
-        readout = stax.serial(phi, dense(out_dim, w_std, b_std, spec.parameterization))
-    return stem, residual(branch), readout
+    head = stax.serial(phi, readout(spec.readout, out_dim, w_std, b_std, spec.parameterization))
+    return stem, residual(branch), head
 
 
 class FlaxResNet(nn.Module):
@@ -117,14 +117,14 @@ class FlaxResNet(nn.Module):
         phi = activation_fn(spec.activation)
         h = self._affine(1.0, "stem")(x)
         for i in range(1, spec.depth + 1):
-            h = h + self._affine(spec.alpha**2, f"block_{i}")(phi(h))
+            h = h + self._affine(spec.alpha**2, block_name(i))(phi(h))
         features = readout_features(phi(h), spec.readout)
-        return AffineDense(self.out_dim, **affine_settings(spec), name="readout")(features)
+        return AffineDense(self.out_dim, **affine_settings(spec), name=READOUT_LAYER)(features)
 
 
 def layer_scale(spec: Any, layer: str) -> float:
     """α for the residual branches (``block_*``), 1 for the stem and the readout."""
-    return spec.alpha if layer.startswith("block_") else 1.0
+    return spec.alpha if layer.startswith(BLOCK_PREFIX) else 1.0
 
 
 FAMILIES = (
