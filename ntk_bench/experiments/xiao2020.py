@@ -486,6 +486,11 @@ def _theory(activation: str, xc: XiaoConfig, sigma_b2: float, workers: int) -> d
     return theory
 
 
+def _finite_stat(statistic, values: np.ndarray) -> float:
+    """``statistic`` (np.nanmin, np.nanmax, …) of ``values``, NaN when none is finite (divergent cells)."""
+    return float(statistic(values)) if np.isfinite(values).any() else math.nan
+
+
 def _depths_by_time(depths, accuracy_map: np.ndarray, threshold: float) -> np.ndarray:
     """(S, T): the crossing depth of each column at each time."""
     columns, _, t_count = accuracy_map.shape
@@ -566,7 +571,7 @@ def analyse_model(
                 * np.exp(rate_theory[s] * (depths[later] - depths[l0]))
             )
     ratios = np.asarray(decay["ratio"], dtype=np.float64)
-    decay["median_ratio"] = float(np.nanmedian(ratios)) if np.any(np.isfinite(ratios)) else math.nan
+    decay["median_ratio"] = _finite_stat(np.nanmedian, ratios)
 
     eta, eta_nt, divergent = maps.stack("eta"), maps.stack("eta_nt"), maps.stack("divergent")
     nonfinite = maps.stack("nonfinite_kernel")
@@ -577,10 +582,10 @@ def analyse_model(
         "mean_predictor_decay": decay,
         "learning_rate": {
             "lr_factor": xc.lr_factor,
-            "eta_min": float(np.nanmin(eta)) if np.isfinite(eta).any() else math.nan,
-            "eta_max": float(np.nanmax(eta)) if np.isfinite(eta).any() else math.nan,
-            "eta_nt_min": float(np.nanmin(eta_nt)) if np.isfinite(eta_nt).any() else math.nan,
-            "eta_nt_max": float(np.nanmax(eta_nt)) if np.isfinite(eta_nt).any() else math.nan,
+            "eta_min": _finite_stat(np.nanmin, eta),
+            "eta_max": _finite_stat(np.nanmax, eta),
+            "eta_nt_min": _finite_stat(np.nanmin, eta_nt),
+            "eta_nt_max": _finite_stat(np.nanmax, eta_nt),
         },
         "divergent_cells": int(np.sum(divergent)),
         # cells whose analytic kernel held a NaN/Inf: divergent, all their values NaN (never silent numbers)
@@ -589,9 +594,7 @@ def analyse_model(
             "cells": [[float(xc.sigma_w2[c]), int(xc.depths[d])] for c, d in np.argwhere(nonfinite)],
             "reason": "analytic NTK not finite (NaN/Inf) at these (σ_w², depth) cells",
         },
-        "crosscheck_max_rel_error": float(np.nanmax(crosscheck))
-        if np.any(np.isfinite(crosscheck))
-        else math.nan,
+        "crosscheck_max_rel_error": _finite_stat(np.nanmax, crosscheck),
         "timing_s": {"kernels": maps.kernel_s, "evaluation": maps.evaluation_s},
     }
     arrays = {
