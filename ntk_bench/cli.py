@@ -16,8 +16,9 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from ntk_bench.errors import ConfigError
+from ntk_bench.resources import conf_dir
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+CONF_DIR = conf_dir()  # conf/ in a checkout, ntk_bench/conf in an installed wheel
 CHECKED_GROUPS = ("model", "data", "experiment", "tracker", "suite")
 EXIT_BAD_INPUT = 2
 
