@@ -127,6 +127,14 @@ def test_unknown_suite_is_a_one_line_error(capsys):
     assert capsys.readouterr().err.startswith("ntk-bench: error: unknown suite 'nigthly'; allowed:")
 
 
+def test_nightly_wrapper_takes_overrides_before_and_after_its_options():
+    from ntk_bench.sweeps.__main__ import arguments
+
+    args = arguments(["nightly", "model.depth=3", "--dir", "out/nightly", "tracker=none", "--no-baseline"])
+    assert (args.suite, args.dir, args.no_baseline) == ("nightly", Path("out/nightly"), True)
+    assert args.overrides == ["model.depth=3", "tracker=none"]
+
+
 def test_sweep_size_follows_the_basic_sweeper():
     from ntk_bench.sweeps.progress import progress_line, sweep_overrides, sweep_size
 

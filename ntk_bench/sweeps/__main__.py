@@ -22,8 +22,10 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-REPO = Path(__file__).resolve().parents[2]
-CONF = REPO / "conf"
+from ntk_bench.resources import conf_dir
+
+REPO = Path(__file__).resolve().parents[2]  # reports/baselines/ (a checkout only)
+CONF = conf_dir()
 CELLS_KEY = "+suite/cells"
 EXIT_BAD_INPUT = 2
 
@@ -88,8 +90,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Options and overrides in any order (``nightly --dir D tracker=none``: intermixed parsing)."""
+    return parser().parse_intermixed_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = arguments(argv)
     if not (CONF / "suite" / f"{args.suite}.yaml").exists():
         options = sorted(p.stem for p in (CONF / "suite").glob("*.yaml"))
         print(
