@@ -227,3 +227,54 @@ def test_baseline_files_are_plain_results(sweep, tmp_path):
     run = load_run(baseline / "0")
     assert run.series == load_run(sweep / "0").series
     assert (baseline / "0" / ".hydra" / "overrides.yaml").exists() and (baseline / "multirun.yaml").exists()
+
+
+def test_relative_deviations_at_round_off_get_an_absolute_floor():
+    from ntk_bench.report.baseline import ROUNDOFF_REL, ToleranceConfig, compare_metric
+
+    config = ToleranceConfig()
+    ref, moved = [0.0, 3.2e-15, 5.2e-15], [0.0, 3.1e-15, 5.3e-15]  # lee2019's dev_lin_owngd_*_rel
+    for metric in ("series:gd/n32/dev_lin_owngd_test_rel", "summary:claims.closed_form_gd_max_rel_err"):
+        tol = config.for_metric(metric)
+        assert tol.atol == ROUNDOFF_REL
+        assert compare_metric("c", metric, ref, moved, tol, []).status == "ok"
+        assert compare_metric("c", metric, ref, [0.0, 3.2e-15, 1e-9], tol, []).status == "drift"
+    # a real relative deviation keeps its relative tolerance; a dimensional metric gets no floor
+    tol = config.for_metric("series:gd/n32/dev_test_rel")
+    assert compare_metric("c", "m", [0.37], [0.37 * (1 + 1e-5)], tol, []).status == "drift"
+    lam = config.for_metric("series:ntk/lambda_max")
+    assert compare_metric("c", "m", ref, moved, lam, []).status == "drift"
+
+
+def test_declared_expected_failures_are_shown_apart_and_strict(sweep, tmp_path, capsys):
+    from ntk_bench.claims.core import Claim, Paper, check
+
+    def always_fails(runs):
+        return [check(f"{run.path.name} cell", 1.0, 2.0, 0.1, "abs", runs=[run]) for run in runs]
+
+    failing = Claim(
+        "demo.fails", Paper("A", 2020), "s", "spectrum", "c", "2", "0.1", "j", evaluate=always_fails
+    )
+    declared = tmp_path / "expected_failures.yaml"
+    declared.write_text(yaml.safe_dump([{"claim": "demo.fails", "subject": "0 cell", "reason": "measured"}]))
+    report = build_report(sweep, claims=[failing], expected_failures_file=declared)
+    assert [r.verdict for r in report.results] == ["xfail", "fail"]  # only the declared subject
+    assert report.exit_code == 1 and "expected failure: measured" in report.results[0].detail
+
+    # A declared failure that passes is "unexpectedly passing" and fails the report (strict).
+    passing = next(r for r in build_report(sweep).results if r.verdict == "pass")
+    declared.write_text(
+        yaml.safe_dump([{"claim": passing.claim_id, "subject": passing.subject, "reason": "was failing"}])
+    )
+    out_dir = tmp_path / "out"
+    capsys.readouterr()
+    assert report_main([str(sweep), "--expected-failures", str(declared), "--out", str(out_dir)]) == 1
+    out = capsys.readouterr().out
+    assert f"XPASS (unexpectedly passing) {passing.claim_id}" in out and "1 unexpectedly passing" in out
+    summary = (out_dir / "summary.md").read_text()
+    assert "## Expected failures" in summary and "unexpectedly passing" in summary
+    check_self_contained((out_dir / "index.html").read_text())
+
+    # Declarations without their measured reason are refused (exit 2, one line).
+    declared.write_text(yaml.safe_dump([{"claim": "x", "subject": "*", "reason": " "}]))
+    assert report_main([str(sweep), "--expected-failures", str(declared), "--quiet"]) == 2

@@ -25,8 +25,12 @@ from typing import Any, Literal
 
 from ntk_bench.results import Run
 
-Verdict = Literal["pass", "fail", "not-run"]
-VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "not-run")
+Verdict = Literal["pass", "fail", "not-run", "xfail", "xpass"]
+# What a claim function returns. ``xfail`` / ``xpass`` are given afterwards, by a declared expected failure
+# (ntk_bench.claims.expected): a failure known by measurement, or one such declaration that now passes.
+CLAIM_VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "not-run")
+VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "not-run", "xfail", "xpass")
+FAILING_VERDICTS: tuple[Verdict, ...] = ("fail", "xpass")  # what makes a report fail (strict, like pytest)
 # How ``measured`` is compared with ``expected``:
 #   rel    |measured − expected| ≤ tolerance·|expected|
 #   abs    |measured − expected| ≤ tolerance
@@ -266,7 +270,7 @@ def evaluate_claim(claim_obj: Claim, runs: Sequence[Run], *, missing_note: str =
         reason = f"no run satisfies the conditions: {claim_obj.conditions}"
         return [replace(not_run("-", reason + missing_note), claim_id=claim_obj.id)]
     for r in results:
-        if r.verdict not in VERDICTS:
+        if r.verdict not in CLAIM_VERDICTS:
             raise ValueError(f"claim {claim_obj.id} returned verdict {r.verdict!r}")
     return [replace(r, claim_id=claim_obj.id) for r in results]
 
@@ -299,15 +303,16 @@ def verdict_counts(results: Sequence[ClaimResult]) -> dict[str, int]:
     return counts
 
 
+# A claim's verdict is its most severe result's: fail, then xpass (a declared failure passing), then xfail
+# (known failures and passes elsewhere: shown apart), then pass, then not-run.
+_SEVERITY: dict[str, int] = {"not-run": 0, "pass": 1, "xfail": 2, "xpass": 3, "fail": 4}
+
+
 def claim_verdicts(results: Sequence[ClaimResult]) -> dict[str, Verdict]:
-    """One verdict per claim: fail if any result fails, else pass if any passes, else not-run."""
+    """One verdict per claim: the most severe of its results (fail > xpass > xfail > pass > not-run)."""
     out: dict[str, Verdict] = {}
     for r in results:
         previous = out.get(r.claim_id)
-        if previous == "fail" or r.verdict == "fail":
-            out[r.claim_id] = "fail"
-        elif previous == "pass" or r.verdict == "pass":
-            out[r.claim_id] = "pass"
-        else:
-            out[r.claim_id] = "not-run"
+        if previous is None or _SEVERITY[r.verdict] > _SEVERITY[previous]:
+            out[r.claim_id] = r.verdict
     return out

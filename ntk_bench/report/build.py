@@ -14,7 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ntk_bench.claims import Claim, ClaimResult, all_claims, claim_verdicts, evaluate_claims, verdict_counts
-from ntk_bench.claims.core import claim_experiments
+from ntk_bench.claims.core import FAILING_VERDICTS, claim_experiments
+from ntk_bench.claims.expected import (
+    EXPECTED_FAILURES_FILE,
+    ExpectedFailure,
+    apply_expected_failures,
+    load_expected_failures,
+)
 from ntk_bench.report.baseline import (
     TOLERANCES_FILE,
     Drift,
@@ -33,7 +39,10 @@ MARKDOWN_FILE = "summary.md"
 MAX_EMBEDDED_BYTES = 40 * 2**20
 
 EXIT_OK = 0
-EXIT_FAILED = 1  # a claim failed, or a metric drifted beyond tolerance
+EXIT_FAILED = (
+    1  # a claim failed (or a declared expected failure passed), or a metric drifted beyond tolerance
+)
+EXPECTED_VERDICTS = ("xfail", "xpass")  # results of declared expected failures: shown apart
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class Report:
     baseline: Path | None = None
     drifts: list[Drift] | None = None
     tolerances: ToleranceConfig | None = None
+    expected_failures: list[ExpectedFailure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -68,6 +78,21 @@ class Report:
     @property
     def claim_verdicts(self) -> dict[str, str]:
         return dict(claim_verdicts(self.results))
+
+    @property
+    def expected_results(self) -> list[ClaimResult]:
+        """Results of declared expected failures (xfail, and xpass: unexpectedly passing)."""
+        return [r for r in self.results if r.verdict in EXPECTED_VERDICTS]
+
+    def expected_note(self) -> str:
+        """``", 2 expected failures, 0 unexpectedly passing"`` (claims), or "" when none is declared."""
+        if not self.expected_results:
+            return ""
+        per_claim = list(self.claim_verdicts.values())
+        return (
+            f", {per_claim.count('xfail')} expected failures, "
+            f"{per_claim.count('xpass')} unexpectedly passing"
+        )
 
     @property
     def failing_drifts(self) -> list[Drift]:
@@ -89,7 +114,8 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_FAILED if self.counts["fail"] or self.failing_drifts else EXIT_OK
+        failing = any(self.counts[v] for v in FAILING_VERDICTS)
+        return EXIT_FAILED if failing or self.failing_drifts else EXIT_OK
 
     def run_label(self, run: Run | str | Path) -> str:
         return self.inventory.label(run.path if isinstance(run, Run) else run)
@@ -119,11 +145,20 @@ def build_report(
     baseline: str | Path | None = None,
     tolerances_file: str | Path | None = None,
     claims: Sequence[Claim] | None = None,
+    expected_failures_file: str | Path | None = None,
 ) -> Report:
-    """Scan ``path``, evaluate the claims, find figures, and compare with ``baseline`` if given."""
+    """Scan ``path``, evaluate the claims, find figures, and compare with ``baseline`` if given.
+
+    Expected failures are declared in ``<baseline>/expected_failures.yaml`` and/or ``expected_failures_file``
+    (:mod:`ntk_bench.claims.expected`)."""
     inventory = take_inventory(path)
     claims = list(claims) if claims is not None else all_claims()
     results = evaluate_claims(inventory.runs, claims, missing_cells=len(inventory.missing))
+    declared = load_expected_failures(
+        Path(baseline) / EXPECTED_FAILURES_FILE if baseline is not None else None,
+        Path(expected_failures_file) if expected_failures_file is not None else None,
+    )
+    results, unmatched = apply_expected_failures(results, declared)
     report = Report(
         root=inventory.root,
         inventory=inventory,
@@ -131,7 +166,9 @@ def build_report(
         results=results,
         figures=find_figures(inventory),
         generated_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+        expected_failures=declared,
     )
+    report.notes += [f"expected failure {e.claim} [{e.subject}] matched no result" for e in unmatched]
     if inventory.kind == "multirun" and not inventory.expected_known:
         report.notes.append(
             "the sweep's cells could not be re-expanded from multirun.yaml: only failed jobs are listed"

@@ -46,7 +46,7 @@ class ReportCallback(Callback):
             print(
                 f"ntk-bench: report {html_path} (claims: {sum(v == 'pass' for v in per_claim)} passed, "
                 f"{sum(v == 'fail' for v in per_claim)} failed, "
-                f"{sum(v == 'not-run' for v in per_claim)} not run;"
+                f"{sum(v == 'not-run' for v in per_claim)} not run{report.expected_note()};"
                 f" {len(report.inventory.missing)} missing cells)"
             )
         except Exception as err:  # the report must never fail the run that produced the results

@@ -5,7 +5,8 @@
     ntk-bench-report PATH --update-baseline reports/baselines/nightly  # the only way a reference changes
 
 Writes ``PATH/report/index.html`` (self-contained) and ``PATH/report/summary.md`` (or into ``--out``).
-Exit status: 0 all claims pass or not-run and no drift; 1 a claim failed or a metric drifted (or, with
+Exit status: 0 all claims pass, not-run or fail as declared (``REF/expected_failures.yaml``) and no drift;
+1 a claim failed, a declared expected failure passed, or a metric drifted (or, with
 ``--strict``, a claim of an experiment present here was not run); 2 bad input (one line on stderr naming
 the file or value).
 """
@@ -40,6 +41,13 @@ def parser() -> argparse.ArgumentParser:
         help="YAML tolerances (default/metrics/ignore), applied over REF/tolerances.yaml",
     )
     p.add_argument(
+        "--expected-failures",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="YAML declared expected failures (claim, subject, reason), besides REF/expected_failures.yaml",
+    )
+    p.add_argument(
         "--update-baseline",
         metavar="DIR",
         type=Path,
@@ -63,7 +71,7 @@ def print_summary(report, drift_rows: int = 40) -> None:
     failed = sorted({r.claim_id for r in report.results if r.verdict == "fail"})
     print(
         f"claims: {sum(v == 'pass' for v in verdicts.values())} passed, {len(failed)} failed, "
-        f"{sum(v == 'not-run' for v in verdicts.values())} not run "
+        f"{sum(v == 'not-run' for v in verdicts.values())} not run{report.expected_note()} "
         f"({counts['pass']}/{counts['fail']}/{counts['not-run']} measurements); "
         f"{len(report.runs)} runs, {len(report.inventory.missing)} missing cells"
     )
@@ -74,6 +82,11 @@ def print_summary(report, drift_rows: int = 40) -> None:
                     f"  FAIL {claim_id}: {r.subject}: measured {fmt(r.measured)}, "
                     f"expected {fmt(r.expected)} ({r.detail})"
                 )
+    for r in report.expected_results:
+        tag = "XFAIL" if r.verdict == "xfail" else "XPASS (unexpectedly passing)"
+        print(f"  {tag} {r.claim_id}: {r.subject}: measured {fmt(r.measured)}, expected {fmt(r.expected)}")
+    for note in report.notes:
+        print(f"  note: {note}")
     for cell in report.inventory.missing:
         print(f"  missing cell [{cell.status}] {cell.label}: {' '.join(cell.overrides)}")
     if report.drifts is None:
@@ -114,7 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ntk_bench.report.baseline import update_baseline
         from ntk_bench.report.build import build_report, write_report
 
-        report = build_report(args.path, baseline=args.baseline, tolerances_file=args.tolerances)
+        report = build_report(
+            args.path,
+            baseline=args.baseline,
+            tolerances_file=args.tolerances,
+            expected_failures_file=args.expected_failures,
+        )
         html_path, md_path = write_report(report, args.out)
         stored = None
         if args.update_baseline is not None:

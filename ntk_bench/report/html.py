@@ -12,8 +12,9 @@ import html
 import json
 from collections import Counter
 
-from ntk_bench.claims.core import claim_experiments
+from ntk_bench.claims.core import ClaimResult, claim_experiments
 from ntk_bench.report.build import (
+    EXPECTED_VERDICTS,
     MAX_EMBEDDED_BYTES,
     Report,
     expected_text,
@@ -31,6 +32,7 @@ table{border-collapse:collapse;margin:.5em 0;font-size:.85em}
 th,td{border:1px solid #d0d7de;padding:.25em .5em;vertical-align:top;text-align:left}
 th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .pass{background:#dafbe1}.fail{background:#ffebe9}.not-run{background:#f6f8fa;color:#57606a}
+.xfail{background:#fff8c5}.xpass{background:#ffebe9}
 .drift{background:#ffebe9}.ok{background:#dafbe1}
 .badge{display:inline-block;padding:.1em .6em;border-radius:1em;margin-right:.4em;font-weight:600}
 figure{display:inline-block;margin:.5em;max-width:100%;vertical-align:top}
@@ -80,7 +82,9 @@ def _overview(report: Report) -> str:
     per_claim = Counter(report.claim_verdicts.values())
     counts = report.counts
     badges = "".join(
-        f'<span class="badge {v}">{per_claim[v]} {esc(v)}</span>' for v in ("pass", "fail", "not-run")
+        f'<span class="badge {v}">{per_claim[v]} {esc(v)}</span>'
+        for v in ("pass", "fail", "not-run", *EXPECTED_VERDICTS)
+        if per_claim[v] or v in ("pass", "fail", "not-run")
     )
     lines = [
         f"<p>{badges} claims ({counts['pass']} / {counts['fail']} / {counts['not-run']} measurements)</p>",
@@ -100,6 +104,17 @@ def _overview(report: Report) -> str:
 
 
 def _claims(report: Report) -> str:
+    table = "<h2>Claims</h2>" + _claim_rows(
+        report, [r for r in report.results if r.verdict not in EXPECTED_VERDICTS]
+    )
+    if report.expected_results:
+        table += "<h2>Expected failures (declared, with their measured reason)</h2>" + _claim_rows(
+            report, report.expected_results
+        )
+    return table
+
+
+def _claim_rows(report: Report, results: list[ClaimResult]) -> str:
     rows = [
         (
             r.verdict,
@@ -117,10 +132,10 @@ def _claims(report: Report) -> str:
                 (esc(r.detail), ""),
             ],
         )
-        for r in report.results
+        for r in results
     ]
     header = ["claim", "verdict", "measured on", "measured", "expected", "tolerance", "detail"]
-    return "<h2>Claims</h2>" + _table(header, rows)
+    return _table(header, rows)
 
 
 def _missing(report: Report) -> str:

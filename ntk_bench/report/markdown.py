@@ -11,6 +11,7 @@ from collections import Counter
 
 from ntk_bench.claims.core import claim_experiments
 from ntk_bench.report.build import (
+    EXPECTED_VERDICTS,
     HTML_FILE,
     Report,
     expected_text,
@@ -20,7 +21,13 @@ from ntk_bench.report.build import (
     total_wall_time,
 )
 
-ICONS = {"pass": "✅ pass", "fail": "❌ fail", "not-run": "⏭️ not-run"}
+ICONS = {
+    "pass": "✅ pass",
+    "fail": "❌ fail",
+    "not-run": "⏭️ not-run",
+    "xfail": "⚠️ expected failure",
+    "xpass": "❗ unexpectedly passing",
+}
 MAX_DRIFT_ROWS = 50
 
 
@@ -42,8 +49,8 @@ def render_markdown(report: Report) -> str:
     lines = [
         f"# ntk-bench report: `{report.root.name or report.root}`",
         "",
-        f"**Claims:** {per_claim['pass']} passed, {per_claim['fail']} failed, {per_claim['not-run']} not run "
-        f"({counts['pass']} / {counts['fail']} / {counts['not-run']} measurements). "
+        f"**Claims:** {per_claim['pass']} passed, {per_claim['fail']} failed, {per_claim['not-run']} not run"
+        f"{report.expected_note()} ({counts['pass']} / {counts['fail']} / {counts['not-run']} measurements). "
         f"**Runs:** {len(report.runs)} complete, {len(report.inventory.missing)} missing. "
         + (
             f"**Baseline:** {len(report.failing_drifts)} drifting of "
@@ -68,9 +75,25 @@ def render_markdown(report: Report) -> str:
             r.detail,
         ]
         for r in report.results
+        if r.verdict not in EXPECTED_VERDICTS
     ]
-    lines += table(["claim", "verdict", "measured on", "measured", "expected", "tolerance", "detail"], rows)
-    lines += [""]
+    header = ["claim", "verdict", "measured on", "measured", "expected", "tolerance", "detail"]
+    lines += [*table(header, rows), ""]
+    if report.expected_results:
+        lines += ["## Expected failures (declared, with their measured reason)", ""]
+        rows = [
+            [
+                r.claim_id,
+                ICONS[r.verdict],
+                r.subject,
+                fmt(r.measured),
+                expected_text(r),
+                tolerance_text(r),
+                r.detail,
+            ]
+            for r in report.expected_results
+        ]
+        lines += [*table(header, rows), ""]
     missing = report.inventory.missing
     lines += ["## Missing cells", ""]
     if missing:
