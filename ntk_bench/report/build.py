@@ -1,13 +1,13 @@
 """Assemble a report of a run or multirun directory: claims, figures, provenance, missing cells, drift.
 
-:func:`build_report` gathers everything; :func:`write_report` renders ``report/index.html`` (one
-self-contained file) and ``report/summary.md`` (GitHub-flavoured, for CI job summaries), atomically.
+:func:`build_report` gathers everything into a :class:`Report`, and the table formatting shared by the
+renderers is here too; ``report/write.py`` renders it (``html.py``, ``markdown.py``, which import this module,
+never the other way round).
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +30,7 @@ from ntk_bench.report.baseline import (
     load_tolerances,
 )
 from ntk_bench.report.inventory import SKIP_DIRS, Inventory, take_inventory
-from ntk_bench.results import Run, atomic_write_bytes
+from ntk_bench.results import Run
 
 REPORT_DIR = "report"
 HTML_FILE = "index.html"
@@ -185,21 +185,6 @@ def build_report(
     elif tolerances_file is not None:
         report.notes.append("--tolerances given without --baseline: ignored")
     return report
-
-
-def write_report(report: Report, out: str | Path | None = None) -> tuple[Path, Path]:
-    """Write ``index.html`` and ``summary.md`` into ``out`` (default ``<root>/report``); returns both."""
-    from ntk_bench.report.html import render_html
-    from ntk_bench.report.markdown import render_markdown
-
-    out_dir = Path(out) if out is not None else report.root / REPORT_DIR
-    html_path, md_path = out_dir / HTML_FILE, out_dir / MARKDOWN_FILE
-    umask = os.umask(0)
-    os.umask(umask)
-    for path, text in ((html_path, render_html(report)), (md_path, render_markdown(report))):
-        atomic_write_bytes(path, text.encode("utf-8"))
-        os.chmod(path, 0o666 & ~umask)  # the temporary file was created 0600; a report is meant to be shared
-    return html_path, md_path
 
 
 # ----------------------------------------------------------------------------------------- formatting

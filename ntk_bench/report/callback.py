@@ -38,7 +38,8 @@ class ReportCallback(Callback):
         if not self.enabled or not directory:
             return
         try:
-            from ntk_bench.report.build import build_report, write_report
+            from ntk_bench.report.build import build_report
+            from ntk_bench.report.write import write_report
 
             report = build_report(Path(directory), baseline=self.baseline, tolerances_file=self.tolerances)
             html_path, _ = write_report(report)

@@ -125,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         from ntk_bench.report.baseline import update_baseline
-        from ntk_bench.report.build import build_report, write_report
+        from ntk_bench.report.build import build_report
+        from ntk_bench.report.write import write_report
 
         report = build_report(
             args.path,
