@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from ntk_bench.errors import ConfigError
-from ntk_bench.results import Results, load_run, load_runs, write_results
-from ntk_bench.tracking import ExperimentOutput, JobContext, make_tracker
+from ntk_bench.results import ExperimentOutput, Results, load_run, load_runs, write_results
+from ntk_bench.tracking import JobContext, make_tracker
 from ntk_bench.tracking.mlflow_tracker import check_tracking_uri, mlflow_key
 
 BIN = Path(sys.executable).parent

@@ -250,8 +250,7 @@ def test_resume_skips_only_a_complete_run_of_the_same_config_and_force_recompute
 ):
     """run_job's resume check, with a counting stand-in experiment (the real ones are exercised above)."""
     import ntk_bench.runner as runner
-    from ntk_bench.results import Results
-    from ntk_bench.tracking import ExperimentOutput
+    from ntk_bench.results import ExperimentOutput, Results
 
     calls = []
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from ntk_bench.errors import ConfigError
-from ntk_bench.results import Results, load_run
-from ntk_bench.tracking import ExperimentOutput, JobContext, NullTracker, make_tracker
+from ntk_bench.results import ExperimentOutput, Results, load_run
+from ntk_bench.tracking import JobContext, NullTracker, make_tracker
 from ntk_bench.tracking.wandb_tracker import axis_steps, derive_group, derive_name, flatten, resolve_mode
 
 BIN = Path(sys.executable).parent

@@ -56,9 +56,8 @@ from ntk_bench.experiments.finite_width import (
 from ntk_bench.progress import progress
 from ntk_bench.report.figures import save_figure
 from ntk_bench.report.hanin_nica import fluctuation_figure
-from ntk_bench.results import Results
+from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.theory.hanin_nica import HANIN_NICA_RATE, equal_width_moments, formula_covers
-from ntk_bench.tracking import ExperimentOutput
 
 NAME = "hanin_nica_fluctuations"
 __all__ = ["collapse_test", "facing_stderr", "run_hanin_nica", "samples_for"]  # helpers re-exported

@@ -35,8 +35,7 @@ from ntk_bench.experiments.finite_width import (
 )
 from ntk_bench.progress import progress
 from ntk_bench.report.figures import save_figure
-from ntk_bench.results import Results
-from ntk_bench.tracking import ExperimentOutput
+from ntk_bench.results import ExperimentOutput, Results
 
 NAME = "jacot2018_convergence"
 DEFAULT_WIDTHS = (64, 128, 256, 512, 1024, 2048)

@@ -62,8 +62,7 @@ from ntk_bench.experiments.finite_width import (
 from ntk_bench.kernels.empirical import EmpiricalNTK
 from ntk_bench.progress import progress
 from ntk_bench.report.figures import save_figure
-from ntk_bench.results import Results
-from ntk_bench.tracking import ExperimentOutput
+from ntk_bench.results import ExperimentOutput, Results
 
 NAME = "lee2019_linearization"
 DEFAULT_WIDTHS = (32, 64, 128, 256, 512)

@@ -75,9 +75,8 @@ from ntk_bench.experiments.finite_width import (
     seeds_from,
 )
 from ntk_bench.report.figures import save_figure
-from ntk_bench.results import Results
+from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.spectra import symmetric_eigh
-from ntk_bench.tracking import ExperimentOutput
 
 NAME = "lr_threshold"
 STATUS = ("converged", "catapult", "diverged", "error")

@@ -25,10 +25,9 @@ from ntk_bench.errors import require
 from ntk_bench.progress import progress
 from ntk_bench.report.figures import save_figure
 from ntk_bench.report.phase_diagram import phase_diagram_figure
-from ntk_bench.results import Results
+from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.theory import critical_sigma_w2, mean_field_summary
 from ntk_bench.theory.mean_field import check_sigmas, resolve_activation
-from ntk_bench.tracking import ExperimentOutput
 
 NAME = "phase_diagram"
 PHASE_CODE = {"ordered": -1, "critical": 0, "chaotic": 1}

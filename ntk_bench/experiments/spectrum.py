@@ -18,7 +18,7 @@ from ntk_bench.errors import require, require_choice
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.progress import progress
 from ntk_bench.report.figures import save_figure, spectrum_vs_depth_figure
-from ntk_bench.results import Results
+from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.spectra import (
     summarize_correlations,
     summarize_mean_predictor,
@@ -29,7 +29,6 @@ from ntk_bench.spectra.correlations import CorrelationSummary
 from ntk_bench.spectra.eigen import SpectrumSummary
 from ntk_bench.spectra.mean_predictor import MeanPredictorSummary
 from ntk_bench.theory import mean_field_summary
-from ntk_bench.tracking import ExperimentOutput
 
 KERNELS = ("ntk", "nngp")
 

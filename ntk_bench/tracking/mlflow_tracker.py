@@ -38,8 +38,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ntk_bench.errors import ConfigError
+from ntk_bench.results import ExperimentOutput
 from ntk_bench.results.store import ARRAYS_FILE, RESULTS_FILE
-from ntk_bench.tracking.base import ExperimentOutput
 from ntk_bench.tracking.common import (
     TrackerError,
     axis_steps,

@@ -25,8 +25,7 @@ SWEEP_EXPERIMENT = "sweep"  # job_type and name of the sweep-level run
 def sweep_output(sweep_dir: Path) -> Any:
     """The sweep's ExperimentOutput: no series; claims table over all jobs; jobs and verdict counts."""
     from ntk_bench.claims import claims_table, evaluate_claims, tracker_summary
-    from ntk_bench.results import Results, load_runs
-    from ntk_bench.tracking.base import ExperimentOutput
+    from ntk_bench.results import ExperimentOutput, Results, load_runs
 
     runs = load_runs(sweep_dir)
     # As for a job's table (runner.attach_claims): leave out claims of experiments this sweep did not run.

@@ -37,8 +37,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from ntk_bench.results import ExperimentOutput
 from ntk_bench.results.store import ARRAYS_FILE, RESULTS_FILE
-from ntk_bench.tracking.base import ExperimentOutput
 from ntk_bench.tracking.common import (
     MAX_NAME,
     TrackerError,
