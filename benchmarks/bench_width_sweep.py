@@ -29,7 +29,8 @@ from benchmarks.common import BenchmarkResult, compare
 from ntk_bench.architectures.flax_models import flax_model_from_config
 from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.deviation import layer_names
-from ntk_bench.dynamics.linearization import KernelModel, critical_learning_rate
+from ntk_bench.dynamics.learning_rates import critical_learning_rate
+from ntk_bench.dynamics.linearization import KernelModel
 from ntk_bench.dynamics.training import (
     FullBatchRuns,
     OptimizerSpec,

@@ -7,13 +7,8 @@ import numpy as np
 import pytest
 
 from ntk_bench.dynamics.deviation import layer_names, output_deviation, parameter_change, relative_frobenius
-from ntk_bench.dynamics.linearization import (
-    KernelModel,
-    critical_learning_rate,
-    kernel_gd_losses,
-    kernel_predictions,
-    minibatch_critical_learning_rate,
-)
+from ntk_bench.dynamics.learning_rates import critical_learning_rate, minibatch_critical_learning_rate
+from ntk_bench.dynamics.linearization import KernelModel, kernel_gd_losses, kernel_predictions
 from ntk_bench.dynamics.training import (
     OptimizerSpec,
     PairTrainer,

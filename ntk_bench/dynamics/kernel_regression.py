@@ -1,8 +1,8 @@
 """Infinite-width training dynamics: gradient descent on MSE with the constant analytic NTK, at times t.
 
-Units (REFERENCE §5). The loss is ``L = ½‖f(X) − Y‖²``, summed over the m training points and C outputs; t
-counts full-batch steps of size η. With f_0 = 0 (the mean predictor of the infinite-width ensemble), gradient
-flow gives
+Units (REFERENCE §5): the sum loss of :mod:`ntk_bench.dynamics.learning_rates`, ``L = ½‖f(X) − Y‖²``
+summed over the m training points and C outputs; t counts full-batch steps of size η. With f_0 = 0 (the mean
+predictor of the infinite-width ensemble), gradient flow gives
 
     f_t(X) = (I − e^{−ηΘt}) Y,              f_t(x) = Θ_xX Θ⁻¹ (I − e^{−ηΘt}) Y,
 
@@ -30,20 +30,20 @@ import jax.numpy as jnp
 import neural_tangents as nt
 import numpy as np
 
+from ntk_bench.dynamics import learning_rates
+from ntk_bench.dynamics.learning_rates import CRITICAL_FACTOR
 from ntk_bench.spectra import mean_predictor, summarize_mean_predictor, summarize_spectrum, symmetric_eigh
 from ntk_bench.spectra.eigen import Eigendecomposition
-
-CRITICAL_FACTOR = 2.0  # η_crit = 2/λ_max
 
 
 def critical_learning_rate(lambda_max: float) -> float:
     """η_crit = 2/λ_max (½‖·‖² units): discrete GD on the kernel's MSE diverges above it."""
-    return CRITICAL_FACTOR / float(lambda_max)
+    return learning_rates.critical_learning_rate(lambda_max)  # the sum loss: n = 1
 
 
 def nt_learning_rate(eta: float | np.ndarray, y_train: np.ndarray) -> float | np.ndarray:
     """neural-tangents' ``learning_rate`` for step size η: ``η·|Y|`` (its loss is divided by |Y|)."""
-    return eta * np.asarray(y_train).size
+    return learning_rates.mean_loss_learning_rate(eta, y_train)
 
 
 def accuracy(predictions: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -4,12 +4,12 @@ Lee et al. (2019), REFERENCE §5. The linearization around the initial parameter
 
     f_lin(x; θ) = f(x; θ_0) + ∇_θ f(x; θ_0) (θ − θ_0)        (``neural_tangents.linearize``).
 
-Units (used by every experiment here): the loss is ``L = ½ · mean((f(X) − Y)²)`` over all |Y| = m·k target
-entries, the convention of ``neural_tangents.predict.gradient_descent_mse``. Gradient descent on it with step
-η moves the training outputs of a model with (per-output) kernel Θ by ``−s Θ (f − Y)``, s = η/|Y|, so with
-Θ = V diag(λ) Vᵀ, a = s·λ and r_0 = f_0(X) − Y:
+Units (used by every experiment here): the mean loss of :mod:`ntk_bench.dynamics.learning_rates`,
+``L = ½ · mean((f(X) − Y)²)`` over all |Y| = m·k target entries (neural-tangents' ``gradient_descent_mse``).
+Gradient descent on it with step η moves the training outputs of a model with (per-output) kernel Θ by
+``−s Θ (f − Y)``, s = η/|Y|, so with Θ = V diag(λ) Vᵀ, a = s·λ and r_0 = f_0(X) − Y:
 
-- discrete GD converges iff η < η_crit = 2·|Y|/λ_max(Θ)            (:func:`critical_learning_rate`);
+- discrete GD converges iff η < η_crit = 2·|Y|/λ_max(Θ)           (``learning_rates.critical_learning_rate``);
 - gradient flow:  ``f_t(X) = Y + V e^{−a t} Vᵀ r_0``,
   ``f_t(x) = f_0(x) − s Θ_{xX} V diag((1 − e^{−a t})/a) Vᵀ r_0``;
 - discrete GD:    the same with e^{−a t} replaced by (1 − a)^t      (:func:`kernel_predictions`).
@@ -34,35 +34,6 @@ PREDICTIONS = ("flow", "gd")
 def linearize(apply_fn: Callable[[Any, Any], Any], params0: Any) -> Callable[[Any, Any], Any]:
     """``f_lin(params, x)``: the first-order Taylor expansion of ``apply_fn`` around ``params0``."""
     return nt.linearize(apply_fn, params0)
-
-
-def critical_learning_rate(lambda_max: float, n_targets: int) -> float:
-    """η_crit = 2·|Y|/λ_max for the loss ½·mean((f − Y)²) over |Y| = ``n_targets`` entries."""
-    return 2.0 * n_targets / float(lambda_max)
-
-
-def minibatch_critical_learning_rate(
-    k_train: np.ndarray, batch_size: int, out_dim: int, draws: int = 256, seed: int = 0
-) -> float:
-    """η_crit of minibatch GD on ½·mean over a batch of B examples: 2·B·k / max_B λ_max(Θ_BB).
-
-    The worst of ``draws`` random batches (fixed ``seed``): every step is then stable for the kernel model.
-    Smaller batches see a larger λ_max(Θ_BB)/B (the diagonal weighs more), so η_crit shrinks with B.
-    """
-    m = len(k_train)
-    if batch_size >= m:
-        return critical_learning_rate(float(np.linalg.eigvalsh(k_train)[-1]), m * out_dim)
-    rng = np.random.default_rng(seed)
-    worst = 0.0
-    for _ in range(draws):
-        idx = rng.choice(m, batch_size, replace=False)
-        worst = max(worst, float(np.linalg.eigvalsh(k_train[np.ix_(idx, idx)])[-1]))
-    return critical_learning_rate(worst, batch_size * out_dim)
-
-
-def lee_critical_learning_rate(lambda_min: float, lambda_max: float, n_targets: int) -> float:
-    """Lee et al. (2019)'s η_critical = 2/(λ_min + λ_max), in the same units (× |Y|)."""
-    return 2.0 * n_targets / (float(lambda_min) + float(lambda_max))
 
 
 class KernelModel(NamedTuple):

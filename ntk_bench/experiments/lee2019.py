@@ -29,11 +29,8 @@ import numpy as np
 
 from ntk_bench.analysis.slopes import finite_mean, mean_ci, seed_slope_fit
 from ntk_bench.dynamics.deviation import layer_names, mse_loss, relative_frobenius
-from ntk_bench.dynamics.linearization import (
-    KernelModel,
-    critical_learning_rate,
-    minibatch_critical_learning_rate,
-)
+from ntk_bench.dynamics.learning_rates import critical_learning_rate, minibatch_critical_learning_rate
+from ntk_bench.dynamics.linearization import KernelModel
 from ntk_bench.dynamics.training import (
     OPTIMIZERS,
     VECTORIZE,

@@ -58,7 +58,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ntk_bench.dynamics.linearization import critical_learning_rate, kernel_gd_losses
+from ntk_bench.dynamics.learning_rates import critical_learning_rate
+from ntk_bench.dynamics.linearization import kernel_gd_losses
 from ntk_bench.dynamics.training import VECTORIZE, FullBatchRuns, init_seeds, stack_for_runs, unstack
 from ntk_bench.errors import require
 from ntk_bench.experiments.finite_width import (
