@@ -2,7 +2,7 @@
 
 Importing the package first keeps neural-tangents' TensorFlow bridge out (``nt_bridge``: no TensorFlow is
 installed or imported), then fixes the process-wide numerics once, before any JAX array exists: float64
-everywhere (kernels are ill-conditioned; see REFERENCE §1). JAX flags are never changed per job (the joblib
+everywhere (kernels are ill-conditioned; README). JAX flags are never changed per job (the joblib
 launcher reuses processes).
 
 Notebook API (``ntk_bench/api.py``, imported on first use so ``import ntk_bench`` stays cheap):

@@ -2,7 +2,7 @@
 
 ``neural_tangents/__init__.py`` runs ``from . import experimental``, and that package
 (``empirical_ntk_fn_tf``, the JAX→TF bridge) imports ``jax.experimental.jax2tf`` and with it TensorFlow:
-7.8 s of a ~10 s import, 1.9 GB of the environment, and CUDA/absl lines on stderr (REFERENCE §6). Nothing
+7.8 s of a ~10 s import, 1.9 GB of the environment, and CUDA/absl lines on stderr (README). Nothing
 else in neural-tangents needs TF, and ntk-bench never uses the bridge. So :func:`disable_tf_bridge` puts a
 placeholder module under that name in ``sys.modules`` before neural-tangents is imported; the import then
 finds it and skips the real one. ``ntk_bench/__init__.py`` calls it first thing, so every ``ntk_bench.*``

@@ -88,7 +88,7 @@ def test_box_average_method_is_chosen_by_shape():
 
 
 def _erf_t(k_ab, k_aa, k_bb):
-    """Closed-form erf kernel T and Ṫ (REFERENCE §2), numpy."""
+    """Closed-form erf kernel T and Ṫ, numpy."""
     denominator = (1 + 2 * k_aa) * (1 + 2 * k_bb)
     t = 2 / np.pi * np.arcsin(2 * k_ab / np.sqrt(denominator))
     t_dot = 4 / np.pi / np.sqrt(denominator - 4 * k_ab**2)

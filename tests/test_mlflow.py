@@ -27,7 +27,7 @@ from ntk_bench.tracking.mlflow_tracker import check_tracking_uri, mlflow_key
 
 BIN = Path(sys.executable).parent
 TINY = ["model.depth=3", "data.n_train=8", "data.n_test=6", "tracker=mlflow"]
-SERVER_START_LIMIT = 180  # s; measured 8.5 s idle, 18 s and 43-66 s on loaded machines (REFERENCE §6)
+SERVER_START_LIMIT = 180  # s; measured 8.5 s idle, 18 s and 43-66 s on loaded machines
 
 
 def _free_port() -> int:

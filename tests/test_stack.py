@@ -1,4 +1,4 @@
-"""The pinned stack is sound where ntk-bench depends on it (REFERENCE §1), and runs without TensorFlow.
+"""The pinned stack is sound where ntk-bench depends on it, and runs without TensorFlow.
 
 neural-tangents is imported without its TF bridge (``ntk_bench/nt_bridge.py``): the tests below check that no
 TensorFlow module is ever imported and that the lock installs none. The numbers of the neural-tangents entry
@@ -143,7 +143,7 @@ def test_gpu_lock_is_the_cpu_lock_plus_the_cuda_plugin_of_the_pinned_jax():
 
 def _closed_form_kernels(x: np.ndarray, depth: int, w2: float, b2: float, t, t_dot):
     """NNGP and NTK of ``depth`` hidden layers (NTK parameterization) by the closed-form recursion
-    K ← σ_w² T(K) + σ_b², Θ ← K + σ_w² Ṫ(K) ⊙ Θ (REFERENCE §2), starting from K = Θ = σ_w² x·x'/d + σ_b²."""
+    K ← σ_w² T(K) + σ_b², Θ ← K + σ_w² Ṫ(K) ⊙ Θ, starting from K = Θ = σ_w² x·x'/d + σ_b²."""
     k = w2 * (x @ x.T) / x.shape[1] + b2
     theta = k.copy()
     for _ in range(depth):

@@ -6,7 +6,7 @@ Three scores per width, over every (σ_w², depth, seed, step) of the finite-wid
 - ``agreement``: the fraction of those accuracy pairs within ``tolerance`` of each other;
 - ``output_rel_error``: mean of ‖f_finite − f_infinite‖_F / ‖f_infinite‖_F over train+test outputs, the
   smooth quantity behind the accuracies; kernel-regime theory predicts it shrinks like width^(-1/2)
-  (REFERENCE §5), so its log-log slope against width is reported too.
+  (Lee et al. 2019), so its log-log slope against width is reported too.
 
 Diverged runs (NaN outputs) are left out of every mean and counted.
 """

@@ -3,7 +3,7 @@
 Parameterizations (the same parameters and function as stax with ``s = (1, 1)``):
 
 - ``ntk``: entries of W and b ~ N(0, 1); a layer computes ``(σ_w/√fan_in) W x + σ_b b``
-  (Jacot et al. 2018; REFERENCE §2);
+  (Jacot et al. 2018);
 - ``standard``: W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²); a layer computes ``W x + b``
   (Sohl-Dickstein et al. 2020).
 

@@ -1,4 +1,4 @@
-"""Claims measured by ``experiment=hanin_nica_fluctuations`` (Hanin & Nica 2020, REFERENCE §5).
+"""Claims measured by ``experiment=hanin_nica_fluctuations`` (Hanin & Nica 2020).
 
 Every expected value is recomputed here from the run's *config* (widths, betas → depths; the network the
 experiment pins) with :mod:`ntk_bench.theory.hanin_nica`, the exact finite-(depth, width) moments of the

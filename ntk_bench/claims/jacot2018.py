@@ -1,5 +1,5 @@
 """Claims measured by ``experiment=jacot2018_convergence`` (empirical NTK → analytic NTK with width,
-REFERENCE §2).
+Jacot et al. 2018).
 
 Summary keys the experiment must record (``results.json`` → ``summary.claims``; until it does, these
 claims are ``not-run``):

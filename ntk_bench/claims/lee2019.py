@@ -1,5 +1,5 @@
 """Claims measured by ``experiment=lee2019_linearization`` (the kernel regime of wide networks,
-REFERENCE §5).
+Lee et al. 2019).
 
 Summary keys the experiment must record (``results.json`` → ``summary.claims``; until it does, these
 claims are ``not-run``):

@@ -1,4 +1,4 @@
-"""Claims measured by ``experiment=lr_threshold`` (the critical learning rate, REFERENCE §5).
+"""Claims measured by ``experiment=lr_threshold`` (the critical learning rate, dynamics/learning_rates.py).
 
 Summary keys the experiment must record (``results.json`` → ``summary.claims``; until it does, these
 claims are ``not-run``). Every entry is a mapping with one value per system (``kernel predictor``,

@@ -1,4 +1,4 @@
-"""The papers the claims come from (REFERENCE §2-§5)."""
+"""The papers the claims come from."""
 
 from ntk_bench.claims.core import Paper
 

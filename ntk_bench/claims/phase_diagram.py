@@ -1,4 +1,4 @@
-"""Claims measured by ``experiment=phase_diagram`` (mean-field phase diagram, REFERENCE §3).
+"""Claims measured by ``experiment=phase_diagram`` (mean-field phase diagram, Schoenholz et al. 2017).
 
 The run's plotted critical line (``summary.critical_line``: σ_w² with χ_1 = 1 at each σ_b² of the grid, from
 :func:`ntk_bench.theory.critical_sigma_w2`) is compared with crossings found independently of that solver:

@@ -1,4 +1,4 @@
-"""Claims measured by ``experiment=spectrum`` (Xiao, Pennington & Schoenholz 2020; REFERENCE §2-§4).
+"""Claims measured by ``experiment=spectrum`` (Xiao, Pennington & Schoenholz 2020).
 
 Every claim reads the per-depth series the spectrum experiment stores (``ntk/lambda_max``,
 ``ntk/lambda_bulk``, ``ntk/kappa_bulk``, ``ntk/lambda_min``, ``ntk/trace``, ``ntk/mean_predictor_rms``) and

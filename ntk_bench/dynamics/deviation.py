@@ -9,7 +9,7 @@ All are jax-traceable (they run inside the vmapped training scans) and use Frobe
 
 Layers are the top-level entries of the ``params`` collection (``block_1 … block_L, readout`` for the Flax
 twins of :mod:`ntk_bench.architectures.flax_models`; a user module's own top-level submodules). Expected
-width dependences (Lee et al. 2019, REFERENCE §5): first and readout layers ~n^{-1/2}, hidden n×n layers
+width dependences (Lee et al. 2019): first and readout layers ~n^{-1/2}, hidden n×n layers
 ~n^{-1}.
 """
 

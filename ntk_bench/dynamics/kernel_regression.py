@@ -1,6 +1,6 @@
 """Infinite-width training dynamics: gradient descent on MSE with the constant analytic NTK, at times t.
 
-Units (REFERENCE §5): the sum loss of :mod:`ntk_bench.dynamics.learning_rates`, ``L = ½‖f(X) − Y‖²``
+Units: the sum loss of :mod:`ntk_bench.dynamics.learning_rates`, ``L = ½‖f(X) − Y‖²``
 summed over the m training points and C outputs; t counts full-batch steps of size η. With f_0 = 0 (the mean
 predictor of the infinite-width ensemble), gradient flow gives
 

@@ -1,4 +1,4 @@
-"""The one loss and learning-rate convention of ``dynamics/`` (REFERENCE §5), and the critical step sizes.
+"""The one loss and learning-rate convention of ``dynamics/``, and the critical step sizes.
 
 Every trainer here minimises squared error; they differ only in how the loss is normalised, which rescales
 the step size η and nothing else:

@@ -1,6 +1,6 @@
 """The kernel regime: a network's linearization and the closed-form predictions of a fixed kernel.
 
-Lee et al. (2019), REFERENCE §5. The linearization around the initial parameters θ_0 is
+Lee et al. (2019). The linearization around the initial parameters θ_0 is
 
     f_lin(x; θ) = f(x; θ_0) + ∇_θ f(x; θ_0) (θ − θ_0)        (``neural_tangents.linearize``).
 

@@ -179,7 +179,7 @@ class PairTrainer:
         optimizer: the optimizer (shared by both models).
         layers: top-level layer names for the per-layer parameter change.
         kernel: a fixed kernel (e.g. the analytic NTK) whose closed-form predictions are tracked, or
-            ``None``: gradient flow (``flow_*``, ``dev_flow_*``: the closed form of REFERENCE §5) and discrete
+            ``None``: gradient flow (``flow_*``, ``dev_flow_*``: the kernel-regime closed form) and discrete
             GD with the same step (``kgd_*``, ``dev_kgd_*``), both full batch and from the network's own f_0.
         vectorize: how seeds are vectorised (``vmap`` | ``loop`` | ``auto``, see :func:`over_runs`); ``auto``
             times a ``PROBE_STEPS``-step segment in both modes on the first state it trains

@@ -1,6 +1,6 @@
 """``experiment=hanin_nica_fluctuations``: the NTK at init is random when depth/width is not small.
 
-Hanin & Nica (2020), REFERENCE §5: for a ReLU network with He initialization, the on-diagonal NTK
+Hanin & Nica (2020): for a ReLU network with He initialization, the on-diagonal NTK
 Θ̂(x, x) = ‖∇_θ f(x)‖² over many initializations satisfies E[Θ̂²]/E[Θ̂]² ≃ exp(5β) up to constants, with
 β = Σ_l 1/n_l = depth/width. The log ratio therefore collapses onto one curve in β across widths and grows
 roughly linearly.

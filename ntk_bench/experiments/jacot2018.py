@@ -1,6 +1,6 @@
 """``experiment=jacot2018_convergence``: the empirical NTK at init converges to the analytic NTK with width.
 
-Jacot et al. (2018), REFERENCE §2: Θ̂ → Θ as n → ∞ with fluctuations ~n^{-1/2}. For each width and seed the
+Jacot et al. (2018): Θ̂ → Θ as n → ∞ with fluctuations ~n^{-1/2}. For each width and seed the
 Flax twin's empirical NTK at init (per output, averaged over the output axis; scalar output by default) is
 compared with the stax analytic NTK of the same :class:`ModelSpec` on the training inputs:
 

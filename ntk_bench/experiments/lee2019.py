@@ -3,7 +3,7 @@
 For each width and seed, the Flax network f and its linearization f_lin (``neural_tangents.linearize`` at the
 same θ_0) are trained side by side with the same optax optimizer (full-batch ``gd`` and minibatch ``sgd``) on
 the MSE loss ½·mean((f − Y)²), at η = ``lr_fraction`` · η_crit with η_crit = 2|Y|/λ_max of the analytic NTK
-(REFERENCE §5; for a user module without an analytic kernel, of the seed-0 empirical NTK at init). Every step
+(for a user module without an analytic kernel, of the seed-0 empirical NTK at init). Every step
 records train/test loss of both, ‖f_t − f_t^lin‖ on train and test (absolute and relative to ‖f_t^lin‖), the
 relative parameter change per layer and in total, and the distance to the closed-form predictions of the
 analytic kernel (gradient flow, and discrete GD with the same step). The empirical NTK Θ̂_t on the
@@ -399,7 +399,7 @@ def claim_values(
         claims["closed_form_gd_max_rel_err"] = largest("dev_lin_owngd_train_rel", "dev_lin_owngd_test_rel")
     for opt, fits in slopes.items():
         # The ≤ −½ bound (Lee et al. 2019, Thm 2.1) is on the output deviation and the kernel change; the
-        # per-layer weight changes are reported (first/readout ~ n^{-1/2}, hidden n×n ~ n^{-1}, REFERENCE §5).
+        # per-layer weight changes are reported (first/readout ~ n^{-1/2}, hidden n×n ~ n^{-1}; Lee et al.).
         for metric, label in SLOPE_LABELS.items():
             if metric in fits and np.isfinite(fits[metric]["slope"]):
                 claims["deviation_slopes"][f"{label} ({opt})"] = fits[metric]["slope"]

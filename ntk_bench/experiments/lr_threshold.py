@@ -1,6 +1,6 @@
 """``experiment=lr_threshold``: gradient descent converges below η_crit = 2|Y|/λ_max and not above.
 
-REFERENCE §5: on the loss ½·mean((f − Y)²) over |Y| = m·k entries, GD with a constant kernel converges iff
+On the loss ½·mean((f − Y)²) over |Y| = m·k entries, GD with a constant kernel converges iff
 η < 2|Y|/λ_max. Three systems are trained with full-batch GD at η = c·η_crit for each c of ``grid``:
 
 - the kernel predictor: the linear model with the analytic kernel Θ, f_0 = 0, iterated step by step (so

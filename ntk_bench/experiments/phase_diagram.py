@@ -1,9 +1,9 @@
 """``experiment=phase_diagram``: the mean-field phase diagram of neural-tangents' ``phase_diagram.ipynb``.
 
 For one activation of the registry (``experiment.activation``, null = the model group's), over a grid of
-(σ_w², σ_b²): q*, χ_1, c*, χ_c*, ξ_1, ξ_* and the phase (Schoenholz et al. 2017; Xiao et al. 2020;
-REFERENCE §3), all from :func:`ntk_bench.theory.mean_field_summary` (float64 quadrature), and the critical
-line σ_w²(σ_b²) solving χ_1 = 1 (:func:`ntk_bench.theory.critical_sigma_w2`) for every σ_b² of the grid.
+(σ_w², σ_b²): q*, χ_1, c*, χ_c*, ξ_1, ξ_* and the phase (Schoenholz et al. 2017; Xiao et al. 2020), all from
+:func:`ntk_bench.theory.mean_field_summary` (float64 quadrature), and the critical line σ_w²(σ_b²) solving
+χ_1 = 1 (:func:`ntk_bench.theory.critical_sigma_w2`) for every σ_b² of the grid.
 A critical σ_w² outside the grid's σ_w² range is recorded as NaN (not plotted).
 
 Bad input (one-line ConfigError, nothing written): σ_w² ≤ 0 or σ_b² < 0 anywhere in the grid, an unknown

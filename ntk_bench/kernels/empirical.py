@@ -1,7 +1,7 @@
 """Empirical NTK of a finite network, Θ̂(x, x') = ∇_θ f(x) ∇_θ f(x')ᵀ, blocked over inputs.
 
-Computed with ``neural_tangents.empirical_ntk_fn`` and one of its three implementations (Novak et al. 2022;
-REFERENCE §5): ``jacobian_contraction``, ``ntk_vector_products``, ``structured_derivatives``. They agree to
+Computed with ``neural_tangents.empirical_ntk_fn`` and one of its three implementations (Novak et al.
+2022): ``jacobian_contraction``, ``ntk_vector_products``, ``structured_derivatives``. They agree to
 round-off, but their cost differs by orders of magnitude with the architecture (structured derivatives was
 ~100× faster than the others on an FCN here; on a small CNN, vmapped Jacobian contraction was ~100× slower at
 32 inputs per block than at 8). ``implementation="auto"`` therefore probes the actual model:

@@ -1,9 +1,9 @@
 """Analytic NTK and NNGP at every depth in one pass through the network: the one kernel pass.
 
-A stax layer's ``kernel_fn`` maps a ``Kernel`` to the next ``Kernel`` (REFERENCE §1), so depth l+1 is
+A stax layer's ``kernel_fn`` maps a ``Kernel`` to the next ``Kernel`` (neural-tangents' API), so depth l+1 is
 ``block(kernel_l)`` and the output kernel at depth l is ``readout(kernel_l)``. One pass over depths 1..L
 therefore costs L block applications instead of the L(L+1)/2 a rebuild per depth would cost. The recursion
-itself is Jacot et al. (2018) / Lee et al. (2018), REFERENCE §2:
+itself is Jacot et al. (2018) / Lee et al. (2018):
 
     K^{l+1} = σ_w² T(K^l) + σ_b²,        Θ^{l+1} = K^{l+1} + σ_w² Ṫ(K^l) Θ^l
 

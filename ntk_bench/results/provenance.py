@@ -1,7 +1,7 @@
 """Provenance attached to every result: what produced these numbers, exactly.
 
 Records package versions, the JAX flags that change numerics (``jax_enable_x64``; the random stream flag
-``jax_threefry_partitionable`` that jax 0.5 flipped, REFERENCE §1), git sha and dirty state, machine, the
+``jax_threefry_partitionable`` that jax 0.5 flipped; README), git sha and dirty state, machine, the
 canonical hash of the resolved config, seed and timing.
 """
 

@@ -1,7 +1,7 @@
 """Input correlations of a kernel: how much of the data's geometry survives to depth l.
 
-For an NNGP K^l on m inputs, c_ab = K_ab/√(K_aa K_bb) (a ≠ b). Mean-field theory (Schoenholz et al. 2017;
-REFERENCE §3) sends every c_ab of a plain deep network to the same fixed point c* exponentially fast (depth
+For an NNGP K^l on m inputs, c_ab = K_ab/√(K_aa K_bb) (a ≠ b). Mean-field theory (Schoenholz et al. 2017)
+sends every c_ab of a plain deep network to the same fixed point c* exponentially fast (depth
 scale ξ_c*), so their spread across pairs — the data-dependent part — vanishes; with residual connections
 scaled by α = L^{-γ} the approach is slow and the spread survives (Yang & Schoenholz 2017; Huang et al. 2020).
 """

@@ -1,7 +1,7 @@
 """The mean predictor of an infinitely wide network trained to convergence (Xiao et al. 2020, eq. 11).
 
 With f_0 = 0 and gradient flow to t → ∞ on MSE, the test prediction is P(Θ)Y = Θ_test,train Θ⁻¹ Y
-(REFERENCE §4). With centred labels, its magnitude tells whether the kernel keeps data-dependent
+(Xiao et al. 2020 §4). With centred labels, its magnitude tells whether the kernel keeps data-dependent
 information: in the chaotic phase it decays like O(l·(χ_c*/χ_1)^l) and the network stops generalizing.
 """
 

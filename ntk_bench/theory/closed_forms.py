@@ -1,7 +1,7 @@
 """Closed-form dual kernels and mean-field maps for erf and ReLU: test oracles for the quadrature.
 
 ``T(K)_ab = E[φ(u_a) φ(u_b)]`` and ``Ṫ(K)_ab = E[φ'(u_a) φ'(u_b)]`` with
-``u ~ N(0, [[k_aa, k_ab], [k_ab, k_bb]])`` (REFERENCE §2). erf: Williams (1997); ReLU: the arc-cosine
+``u ~ N(0, [[k_aa, k_ab], [k_ab, k_bb]])``. erf: Williams (1997); ReLU: the arc-cosine
 kernel of Cho & Saul (2009). The maps follow Schoenholz et al. (2017): ``q ↦ σ_w² T(q, q, q) + σ_b²``,
 ``c ↦ (σ_w² T(q*, q*, q* c) + σ_b²)/q*``, ``χ(c) = σ_w² Ṫ(q*, q*, q* c)``. All functions take and return
 float64 numpy values (broadcasting).

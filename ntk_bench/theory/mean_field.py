@@ -2,7 +2,7 @@
 
 Schoenholz, Gilmer, Ganguli & Sohl-Dickstein (2017), "Deep Information Propagation";
 Xiao, Pennington & Schoenholz (2020), "Disentangling Trainability and Generalization in Deep Neural Networks".
-Layers ``z^{l+1} = (σ_w/√n) W φ(z^l) + σ_b b`` (REFERENCE §2-§4). Expectations are Gaussian quadrature
+Layers ``z^{l+1} = (σ_w/√n) W φ(z^l) + σ_b b`` (Schoenholz et al. 2017). Expectations are Gaussian quadrature
 (:mod:`ntk_bench.theory.gaussian`, relative error ≲ 1e-12), float64 numpy/scipy only.
 
 Conventions for the degenerate cases (all documented per function):

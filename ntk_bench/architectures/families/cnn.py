@@ -3,7 +3,7 @@
 Xiao, Pennington & Schoenholz (2020) §5: CNN-F flattens the last block's features into a Dense readout and
 follows the FCN's depth behaviour; CNN-P averages them over the d spatial positions first (global average
 pooling), which shrinks the bulk of the NTK spectrum and slows the chaotic mean predictor's decay. Circular
-padding (default) is the translation-invariant setting of the theory (REFERENCE §4).
+padding (default) is the translation-invariant setting of the theory (Xiao, Pennington & Schoenholz 2020).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """``model=fcn``: fully-connected network ``(Dense → φ)^depth → Dense``.
 
 Xiao, Pennington & Schoenholz (2020) §2: the network of depth l is ``readout ∘ block^l`` with each block the
-affine layer ``z ↦ (σ_w/√n) W φ(z) + σ_b b`` followed by φ; its NNGP/NTK recursion is REFERENCE §2.
+affine layer ``z ↦ (σ_w/√n) W φ(z) + σ_b b`` followed by φ; its NNGP/NTK
+recursion is that of Jacot et al. (2018) / Lee et al. (2018).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 with the same affine layers as the FCN/CNN families (``stem``: Dense or Conv; the branch's affine map has
 σ_w, σ_b scaled by α; the readout: Dense, or Flatten/GlobalAvgPool → Dense for ``layer: conv``). With
 independent weights the infinite-width kernels add along the skip connection (Yang & Schoenholz 2017,
-"Mean field residual networks: on the edge of chaos"; REFERENCE §6):
+"Mean field residual networks: on the edge of chaos"):
 
     K^{l+1} = K^l + α²(σ_w² T(K^l) + σ_b²),      Θ^{l+1} = Θ^l + α²σ_w² Ṫ(K^l) ⊙ Θ^l + α²(σ_w² T(K^l) + σ_b²).
 
