@@ -30,12 +30,6 @@ def bonferroni_z(alpha: float, comparisons: int) -> float:
     return float(norm.ppf(1 - alpha / (2 * max(comparisons, 1))))
 
 
-def interval_z(value: float, ci: tuple[float, float], expected: float) -> float:
-    """|value − expected| in standard errors of ``value`` (the side of its interval facing ``expected``)."""
-    se = facing_stderr(value, ci, expected)
-    return float(abs(value - expected) / se) if se > 0 else float("inf")
-
-
 def collapse_test(
     widths: np.ndarray,
     betas: np.ndarray,

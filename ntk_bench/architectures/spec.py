@@ -26,7 +26,6 @@ from ntk_bench.errors import ConfigError, require, require_choice
 PARAMETERIZATIONS = ("ntk", "standard")
 PADDINGS = ("CIRCULAR", "SAME", "VALID")
 LAYERS = ("dense", "conv")
-READOUTS = ("dense", "flatten", "pool")
 
 
 @dataclass(frozen=True)

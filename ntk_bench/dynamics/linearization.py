@@ -28,8 +28,6 @@ import jax.numpy as jnp
 import neural_tangents as nt
 import numpy as np
 
-PREDICTIONS = ("flow", "gd")
-
 
 def linearize(apply_fn: Callable[[Any, Any], Any], params0: Any) -> Callable[[Any, Any], Any]:
     """``f_lin(params, x)``: the first-order Taylor expansion of ``apply_fn`` around ``params0``."""

@@ -440,8 +440,3 @@ def train_losses(
 def stack_for_runs(variables: Any, repeats: int) -> Any:
     """Repeat seed-stacked variables so that run r = (seed r // repeats, grid point r % repeats)."""
     return jax.tree_util.tree_map(lambda leaf: jnp.repeat(leaf, repeats, axis=0), variables)
-
-
-def metrics_mean(metrics: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Seed means (axis 0), NaN-aware."""
-    return {k: np.nanmean(v, axis=0) for k, v in metrics.items()}

@@ -179,11 +179,6 @@ def alive_probability(widths: Sequence[int]) -> float:
     return float(math.prod(1.0 - 0.5**n for n in widths))
 
 
-def layer_matrices(fan_in: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(E[M], E[M ⊗ M]) of one hidden layer (:func:`layer_moment_matrix` of orders 1 and 2)."""
-    return layer_moment_matrix(fan_in, width, 1), layer_moment_matrix(fan_in, width, 2)
-
-
 def _top_moment_vector(last_width: int, order: int) -> np.ndarray:
     """E[s_D^{⊗order}] at the readout: s_D = (z, 1, 1, 1), z = (2/n_L)·χ²_1, E[z^m] = (2/n_L)^m·(2m − 1)!!."""
     out = np.empty(4**order)
