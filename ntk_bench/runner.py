@@ -34,6 +34,24 @@ def attach_claims(output: ExperimentOutput, job_dir: Path) -> None:
     output.extra_summary.update(tracker_summary(results))
 
 
+def attach_figures(output: ExperimentOutput, job_dir: Path) -> None:
+    """Draw the job's figures from its stored results (``report/figure_registry.py``) for the tracker.
+
+    A figure that fails to draw costs a warning, not the results already written; ``ntk-bench-report
+    --figures`` draws it again later.
+    """
+    from ntk_bench.report.figure_registry import render_figures
+
+    try:
+        output.figures.update(render_figures(load_run(job_dir), job_dir))
+    except Exception as err:
+        print(
+            f"ntk-bench: warning: figures not drawn ({type(err).__name__}: {err}); results kept "
+            f"(redraw: ntk-bench-report --figures {job_dir})",
+            file=sys.stderr,
+        )
+
+
 def run_job(config: Mapping[str, Any], job_dir: Path, job: JobContext | None = None) -> Path:
     """Run the experiment of a resolved ``config`` and store its results in ``job_dir``.
 
@@ -58,6 +76,7 @@ def run_job(config: Mapping[str, Any], job_dir: Path, job: JobContext | None = N
     provenance = collect_provenance(dict(config), int(config.get("seed", 0)), time.perf_counter() - start)
     path = write_results(job_dir, output.results, config, provenance)
     print(f"ntk-bench: results written to {path}", flush=True)
+    attach_figures(output, job_dir)
     _computed_jobs += 1
     if _computed_jobs == int(os.environ.get(CRASH_AFTER_ENV) or 0):
         os.kill(os.getpid(), signal.SIGKILL)

@@ -56,10 +56,9 @@ def make_run(job_dir: Path, *overrides: str) -> Run:
 
 def skip_figures(mp: pytest.MonkeyPatch) -> None:
     """Claims read results.json only; the spectrum figure (PNG + SVG) costs ~2 s a run on 2 cores."""
-    import ntk_bench.experiments.spectrum as spectrum
+    import ntk_bench.runner as runner
 
-    mp.setattr(spectrum, "spectrum_vs_depth_figure", lambda *args, **kwargs: None)
-    mp.setattr(spectrum, "save_figure", lambda fig, stem: stem.with_suffix(".png"))
+    mp.setattr(runner, "attach_figures", lambda output, job_dir: None)
 
 
 @pytest.fixture(scope="module")

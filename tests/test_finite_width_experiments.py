@@ -9,7 +9,8 @@ import yaml
 
 from ntk_bench.errors import ConfigError
 from ntk_bench.experiments import EXPERIMENTS, get_experiment
-from ntk_bench.results import write_results
+from ntk_bench.report.figure_registry import render_figures
+from ntk_bench.results import load_run, write_results
 
 CONF = Path(__file__).resolve().parent.parent / "conf" / "experiment"
 MODEL = {"name": "fcn", "depth": 2, "width": 8, "activation": "erf", "sigma_w2": 1.5, "sigma_b2": 0.05}
@@ -61,7 +62,9 @@ def _run(name, tmp_path, **overrides):
     cfg = _config(name, **overrides)
     output = get_experiment(name)(cfg, tmp_path)
     path = write_results(tmp_path, output.results, cfg, {})  # equal series lengths, JSON-safe values
-    for figure in output.figures.values():
+    figures = {**output.figures, **render_figures(load_run(tmp_path))}  # drawn from the stored results
+    assert figures
+    for figure in figures.values():
         assert figure.exists() and figure.with_suffix(".svg").exists()
     return output, json.loads(path.read_text())
 

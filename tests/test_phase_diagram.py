@@ -19,6 +19,7 @@ from ntk_bench.claims.core import evaluate_claim
 from ntk_bench.claims.phase_diagram import CROSSING_RTOL, bracketed_crossings
 from ntk_bench.errors import ConfigError
 from ntk_bench.experiments import EXPERIMENTS, get_experiment
+from ntk_bench.report.figure_registry import render_figures
 from ntk_bench.results import Run, write_results
 from ntk_bench.theory import chi_1
 
@@ -35,9 +36,11 @@ def erf_run(tmp_path_factory) -> Run:
     path = tmp_path_factory.mktemp("phase_diagram")
     cfg = _config()
     output = get_experiment("phase_diagram")(cfg, path)
-    assert all(f.exists() and f.with_suffix(".svg").exists() for f in output.figures.values())
     write_results(path, output.results, cfg, {})
-    return Run(path, json.loads((path / "results.json").read_text()))
+    run = Run(path, json.loads((path / "results.json").read_text()))
+    figures = render_figures(run)  # the figure is drawn from the stored results
+    assert figures and all(f.exists() and f.with_suffix(".svg").exists() for f in figures.values())
+    return run
 
 
 def _claim_verdicts(run: Run) -> list[str]:

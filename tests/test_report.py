@@ -278,3 +278,28 @@ def test_declared_expected_failures_are_shown_apart_and_strict(sweep, tmp_path, 
     # Declarations without their measured reason are refused (exit 2, one line).
     declared.write_text(yaml.safe_dump([{"claim": "x", "subject": "*", "reason": " "}]))
     assert report_main([str(sweep), "--expected-failures", str(declared), "--quiet"]) == 2
+
+
+def test_figures_are_redrawn_from_stored_results_without_recomputing(sweep, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep, copy, ignore=shutil.ignore_patterns("report", "*.png", "*.svg"))
+    assert not list(copy.glob("*/*.png"))
+    assert report_main([str(copy), "--figures"]) == 0
+    assert "figures: " in capsys.readouterr().out
+    for job in ("0", "1"):  # the spectrum figure of each job, from results.json alone
+        assert (copy / job / "spectrum_vs_depth.png").stat().st_size > 0
+        assert (copy / job / "spectrum_vs_depth.svg").exists()
+    assert "spectrum_vs_depth.png" in (copy / "report" / "summary.md").read_text()
+
+
+def test_experiments_compute_only_and_never_import_matplotlib():
+    import subprocess
+
+    owned = ["spectrum", "jacot2018", "phase_diagram", "hanin_nica"]
+    code = (
+        "import sys, importlib\n"
+        + "".join(f"importlib.import_module('ntk_bench.experiments.{m}')\n" for m in owned)
+        + "print(sorted(m for m in sys.modules if m.startswith(('matplotlib', 'ntk_bench.report'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

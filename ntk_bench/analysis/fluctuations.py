@@ -84,3 +84,16 @@ def slope_stderr(x: Sequence[float], ci: Sequence[tuple[float, float]]) -> float
     w = xc / np.sum(xc * xc)
     s = np.array([(hi - lo) / (2 * Z_95) for lo, hi in ci])
     return float(np.sqrt(np.sum(w * w * s * s)))
+
+
+def moment_ratio(samples: np.ndarray) -> float:
+    """R = E[Θ̂²]/E[Θ̂]² estimated by sample means."""
+    return float(np.mean(samples**2) / np.mean(samples) ** 2)
+
+
+def bootstrap_log_ratio(samples: np.ndarray, draws: int, rng: np.random.Generator) -> tuple[float, float]:
+    """95% bootstrap percentile interval of log R (``draws`` resamples drawn from ``rng``)."""
+    idx = rng.integers(0, len(samples), size=(draws, len(samples)))
+    s = samples[idx]
+    logs = np.log(np.mean(s**2, axis=1) / np.mean(s, axis=1) ** 2)
+    return float(np.percentile(logs, 2.5)), float(np.percentile(logs, 97.5))

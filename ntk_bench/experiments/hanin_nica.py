@@ -41,7 +41,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ntk_bench.analysis.fluctuations import collapse_test, facing_stderr, slope_stderr
+from ntk_bench.analysis.fluctuations import (
+    bootstrap_log_ratio,
+    collapse_test,
+    facing_stderr,
+    moment_ratio,
+    slope_stderr,
+)
 from ntk_bench.analysis.slopes import linear_fit
 from ntk_bench.errors import require
 from ntk_bench.experiments.finite_width import (
@@ -54,8 +60,6 @@ from ntk_bench.experiments.finite_width import (
     model_summary,
 )
 from ntk_bench.progress import progress
-from ntk_bench.report.figures import save_figure
-from ntk_bench.report.hanin_nica import fluctuation_figure
 from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.theory.hanin_nica import HANIN_NICA_RATE, equal_width_moments, formula_covers
 
@@ -91,19 +95,6 @@ def ntk_diagonal_samples(model: Any, x: jax.Array, keys: jax.Array, chunk: int) 
     return ntk_diagonal_and_output_samples(model, x, keys, chunk)[0]
 
 
-def moment_ratio(samples: np.ndarray) -> float:
-    """E[Θ̂²]/E[Θ̂]² estimated by sample means."""
-    return float(np.mean(samples**2) / np.mean(samples) ** 2)
-
-
-def bootstrap_log_ratio(samples: np.ndarray, draws: int, rng: np.random.Generator) -> tuple[float, float]:
-    """95% bootstrap percentile interval of log R."""
-    idx = rng.integers(0, len(samples), size=(draws, len(samples)))
-    s = samples[idx]
-    logs = np.log(np.mean(s**2, axis=1) / np.mean(s, axis=1) ** 2)
-    return float(np.percentile(logs, 2.5)), float(np.percentile(logs, 97.5))
-
-
 def samples_for(beta: float, betas: list[float], samples: int, samples_max_beta: int) -> int:
     """Inits for a cell at ``beta``: geometric in β from ``samples`` (smallest β) to ``samples_max_beta``
     (largest β), N(β) = N_0·(N_1/N_0)^{(β − β_0)/(β_1 − β_0)} (module docstring: the estimator's relative
@@ -113,22 +104,8 @@ def samples_for(beta: float, betas: list[float], samples: int, samples_max_beta:
     return int(round(samples * (samples_max_beta / samples) ** frac))
 
 
-def exact_log_ratio_curves(
-    widths: list[int], beta_max: float, input_dim: int, x_norm2: float
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Per width, (β = depth/width, exact log R) at every whole depth up to β_max·width (figure lines)."""
-    out = {}
-    for n in widths:
-        depths = np.arange(1, int(round(beta_max * n)) + 1)
-        out[int(n)] = (
-            depths / n,
-            np.array([equal_width_moments(int(d), int(n), input_dim, x_norm2).log_ratio for d in depths]),
-        )
-    return out
-
-
 def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
-    """E[Θ̂²]/E[Θ̂]² over inits on a depth × width grid against β = depth/width; figure into ``job_dir``."""
+    """E[Θ̂²]/E[Θ̂]² over inits on a depth × width grid against β = depth/width."""
     exp = cfg["experiment"]
     widths = knob_widths(exp, (16, 32, 64))
     betas = sorted(knob_list(exp, "betas", (0.0625, 0.125, 0.25, 0.5), kind=float, minimum=0.0))
@@ -274,13 +251,4 @@ def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             "betas": beta_arr,
         },
     )
-    title = (
-        f"{NAME}: {model.spec.name} {model.spec.activation} σ_w²={model.spec.sigma_w2:g} "
-        f"({model.spec.parameterization}), {samples}-{samples_max_beta} inits per cell"
-    )
-    exact_curves = exact_log_ratio_curves(widths, max(betas), input_dim, x_norm2) if covered else None
-    figure = save_figure(
-        fluctuation_figure(widths, width_arr, beta_arr, log_r, ci, overall, exact_curves, title),
-        job_dir / NAME,
-    )
-    return ExperimentOutput(results=results, figures={NAME: figure})
+    return ExperimentOutput(results=results)  # figure: ntk_bench.report.hanin_nica, from stored results

@@ -34,7 +34,6 @@ from ntk_bench.experiments.finite_width import (
     seeds_from,
 )
 from ntk_bench.progress import progress
-from ntk_bench.report.figures import save_figure
 from ntk_bench.results import ExperimentOutput, Results
 
 NAME = "jacot2018_convergence"
@@ -43,7 +42,7 @@ ACCEPTANCE = (-0.65, -0.35)
 
 
 def run_jacot2018(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
-    """Relative Frobenius error of the empirical vs analytic NTK across widths; figure into ``job_dir``."""
+    """Relative Frobenius error of the empirical vs analytic NTK across widths."""
     exp = cfg["experiment"]
     widths = knob_widths(exp, DEFAULT_WIDTHS)
     depth = knob_optional_int(exp, "depth", 1)
@@ -105,46 +104,4 @@ def run_jacot2018(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         },
         arrays={"widths": np.asarray(widths), "errors": errors, "errors_averaged": averaged},
     )
-    title = (
-        f"{NAME}: {model_summary(model).get('name', model.source)} depth {depth}, {data.name}"
-        f" m={data.n_train}, {n_seeds} seeds"
-    )
-    figure = save_figure(convergence_figure(widths, errors, averaged, single, avg_fit, title), job_dir / NAME)
-    return ExperimentOutput(results=results, figures={NAME: figure})
-
-
-def convergence_figure(widths, errors, averaged, single, avg_fit, title):
-    import matplotlib.pyplot as plt
-
-    w = np.asarray(widths, dtype=float)
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    for i in range(errors.shape[1]):
-        ax.plot(
-            w, errors[:, i], "o", color="tab:blue", alpha=0.35, ms=4, label="single draw" if i == 0 else None
-        )
-    ax.plot(
-        w,
-        np.exp(single.intercept) * w**single.slope,
-        "-",
-        color="tab:blue",
-        label=f"single-draw fit: {single.slope:.3f} [{single.ci_low:.3f}, {single.ci_high:.3f}]",
-    )
-    ax.plot(w, averaged, "s", color="tab:red", label=f"seed average ({errors.shape[1]} seeds)")
-    if np.isfinite(avg_fit.slope):
-        ax.plot(
-            w,
-            np.exp(avg_fit.intercept) * w**avg_fit.slope,
-            "--",
-            color="tab:red",
-            label=f"average fit: {avg_fit.slope:.3f} [{avg_fit.ci_low:.3f}, {avg_fit.ci_high:.3f}]",
-        )
-    ref = np.nanmean(errors[0])
-    ax.plot(w, ref * (w / w[0]) ** -0.5, "k:", lw=0.8, label="n^-1/2")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("width n")
-    ax.set_ylabel("‖Θ̂ − Θ‖_F / ‖Θ‖_F")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    return ExperimentOutput(results=results)  # figure: ntk_bench.report.jacot2018, from stored results

@@ -23,8 +23,6 @@ import numpy as np
 
 from ntk_bench.errors import require
 from ntk_bench.progress import progress
-from ntk_bench.report.figures import save_figure
-from ntk_bench.report.phase_diagram import phase_diagram_figure
 from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.theory import critical_sigma_w2, mean_field_summary
 from ntk_bench.theory.mean_field import check_sigmas, resolve_activation
@@ -74,7 +72,7 @@ def critical_line(activation: str, sigma_w2: np.ndarray, sigma_b2: np.ndarray) -
 
 
 def run_phase_diagram(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
-    """Mean-field quantities on the (σ_w², σ_b²) grid and the critical line; figure into ``job_dir``."""
+    """Mean-field quantities on the (σ_w², σ_b²) grid and the critical line."""
     exp = cfg["experiment"]
     activation = run_activation(cfg)
     w_default, b_default = grid_defaults()
@@ -121,11 +119,4 @@ def run_phase_diagram(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput
         },
         arrays={q: np.asarray(values[q]).reshape(shape) for q in QUANTITIES},
     )
-    fig = phase_diagram_figure(
-        activation,
-        sigma_w2,
-        sigma_b2,
-        {q: np.asarray(values[q]).reshape(shape) for q in QUANTITIES},
-        line,
-    )
-    return ExperimentOutput(results=results, figures={NAME: save_figure(fig, job_dir / NAME)})
+    return ExperimentOutput(results=results)  # figure: ntk_bench.report.phase_diagram, from stored results

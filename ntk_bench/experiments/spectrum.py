@@ -17,7 +17,6 @@ from ntk_bench.data import load_dataset
 from ntk_bench.errors import require, require_choice
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.progress import progress
-from ntk_bench.report.figures import save_figure, spectrum_vs_depth_figure
 from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.spectra import (
     summarize_correlations,
@@ -48,7 +47,7 @@ def _series_keys(kernel: str, with_predictor: bool) -> list[str]:
 
 
 def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
-    """Compute the spectra per depth for ``cfg.model`` on ``cfg.data``; figures go to ``job_dir``."""
+    """Spectra per depth for ``cfg.model`` on ``cfg.data`` (figure: ``ntk_bench.report.spectrum``)."""
     exp = cfg["experiment"]
     spec = model_spec_from_config(cfg["model"])
     kernels = list(exp.get("kernels", KERNELS))
@@ -113,19 +112,7 @@ def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         },
         arrays={"depths": np.asarray(depths), **{f"{k}_eigenvalues": v for k, v in eigenvalues.items()}},
     )
-    mean_field = f"{theory['phase']}, χ_1={theory['chi_1']:.4g}"
-    if not theory["describes_model"]:
-        mean_field = f"α={spec.alpha:.3g}; plain-network mean field: {mean_field}"
-    title = (
-        f"{spec.name} {spec.activation} σ_w²={spec.sigma_w2:g} σ_b²={spec.sigma_b2:g} "
-        f"({mean_field}) on {data.name}, m={len(data.x_train)}"
-    )
-    c_star = theory["c_star"] if theory["describes_model"] else None
-    figure = save_figure(
-        spectrum_vs_depth_figure(depths, series, title, kernels, c_star), job_dir / "spectrum_vs_depth"
-    )
     return ExperimentOutput(
         results=results,
-        figures={"spectrum_vs_depth": figure},
         histograms={f"{k}/eigenvalues": v for k, v in eigenvalues.items()},
     )

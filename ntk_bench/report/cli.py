@@ -3,6 +3,7 @@
     ntk-bench-report multirun/spectrum/2026-11-25_14-00-00
     ntk-bench-report PATH --baseline reports/baselines/nightly       # drift table; exit 1 on drift/failure
     ntk-bench-report PATH --update-baseline reports/baselines/nightly  # the only way a reference changes
+    ntk-bench-report PATH --figures     # redraw every figure from results.json + arrays.npz, then report
 
 Writes ``PATH/report/index.html`` (self-contained) and ``PATH/report/summary.md`` (or into ``--out``).
 Exit status: 0 all claims pass, not-run or fail as declared (``REF/expected_failures.yaml``) and no drift;
@@ -58,6 +59,11 @@ def parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="also exit 1 when a claim whose experiment ran here could not be measured (conditions not met)",
+    )
+    p.add_argument(
+        "--figures",
+        action="store_true",
+        help="first redraw every run's figures from its results.json + arrays.npz (nothing is recomputed)",
     )
     p.add_argument("--quiet", action="store_true", help="print only the verdict line")
     return p
@@ -121,6 +127,21 @@ def print_summary(report, drift_rows: int = 40) -> None:
         print(f"  … {len(rows) - drift_rows} more metrics (all listed in the HTML report)")
 
 
+def redraw_figures(path: Path, quiet: bool = False) -> int:
+    """Redraw the figures of every run under ``path`` from its stored results; returns how many were drawn."""
+    from ntk_bench.report.figure_registry import figure_renderer, render_figures
+    from ntk_bench.results import load_runs
+
+    drawn = 0
+    for run in load_runs(path):
+        figures = render_figures(run)
+        drawn += len(figures)
+        if not quiet:
+            note = "" if figure_renderer(run.experiment) else " (no figure renderer registered)"
+            print(f"figures: {run.path}: {', '.join(sorted(figures)) or 'none'}{note}")
+    return drawn
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -128,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ntk_bench.report.build import build_report
         from ntk_bench.report.write import write_report
 
+        if args.figures:
+            redraw_figures(args.path, quiet=args.quiet)
         report = build_report(
             args.path,
             baseline=args.baseline,

@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
-from ntk_bench.report.figures import plt
+from ntk_bench.report.figure_registry import register_figures
+from ntk_bench.report.figures import plt, save_figure
+from ntk_bench.results import Run
+
+NAME = "phase_diagram"
 
 PANELS = (
     ("chi_1", "χ_1", False),
@@ -43,3 +48,17 @@ def phase_diagram_figure(
     fig.suptitle(f"phase diagram: {activation}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+@register_figures(NAME)
+def phase_diagram_figures(run: Run, out_dir: Path) -> dict[str, Path]:
+    """A stored ``phase_diagram`` run's figure (grids: ``arrays.npz``; axes and line: the summary)."""
+    summary, arrays = run.summary, run.arrays
+    fig = phase_diagram_figure(
+        summary["activation"],
+        np.asarray(summary["sigma_w2_axis"], dtype=np.float64),
+        np.asarray(summary["sigma_b2_axis"], dtype=np.float64),
+        {key: arrays[key] for key, _, _ in PANELS},
+        np.asarray(summary["critical_line"]["sigma_w2"], dtype=np.float64),
+    )
+    return {NAME: save_figure(fig, out_dir / NAME)}
