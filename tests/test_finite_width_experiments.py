@@ -176,16 +176,8 @@ def test_analytic_experiments_reject_user_modules(tmp_path, monkeypatch):
 
 
 def test_lr_threshold_classification_and_bisection():
-    from ntk_bench.experiments.lr_threshold import (
-        CATAPULT,
-        CONVERGED,
-        DIVERGED,
-        ERROR,
-        bracket,
-        classify,
-        guarded,
-        refine,
-    )
+    from ntk_bench.analysis.thresholds import CATAPULT, CONVERGED, DIVERGED, ERROR, bracket, classify, refine
+    from ntk_bench.experiments.lr_threshold import guarded
 
     losses = np.array(
         [

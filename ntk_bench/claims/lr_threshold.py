@@ -14,7 +14,7 @@ claims.eta_crit_theory             2/λ_max of that kernel in the same units (ne
                                    the loss by |Y|: 2·|Y|/λ_max there)
 claims.eta_crit_resolution         relative width of the final bracket of the search
 claims.eta_crit_allowance          resolution + δ_T (the excess above 1 within which T steps may not yet
-                                   show the rise: ``experiments.lr_threshold.detection_bias``)
+                                   show the rise: ``analysis.thresholds.detection_bias``)
 claims.network_eta_crit_measured   finite networks: the same threshold
 claims.network_eta_crit_init       2|Y|/λ̂_max of the network's own full empirical NTK at init
 claims.network_eta_crit_allowance  resolution + δ_T + the measured kernel motion |λ̂_max(0)/λ̂_max(T) − 1|
@@ -50,7 +50,7 @@ summary_claim(
     tolerance_text="relative δ_T + the search's relative resolution (both computed per system)",
     justification="Theory, not a chosen number: below η_crit every eigenmode contracts, so the loss is "
     "monotone and the run is classified converged; above 1 + δ_T times η_crit a loss rise within T steps "
-    "is guaranteed by the bound in experiments.lr_threshold.detection_bias (from the top mode's share of "
+    "is guaranteed by the bound in analysis.thresholds.detection_bias (from the top mode's share of "
     "L_0). So the boundary lies in [1, 1 + δ_T]·η_crit, and the bracket adds its own width.",
 )
 

@@ -50,7 +50,6 @@ of the MSE the Hessian's nonzero eigenvalues are those of Θ̂_T/|Y|).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +57,19 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ntk_bench.analysis.thresholds import (
+    CATAPULT,
+    CONVERGED,
+    DIVERGED,
+    STATUS,
+    Threshold,
+    bracket,
+    classify,
+    detection_bias,
+    first_nonfinite,
+    refine,
+    top_mode_share,
+)
 from ntk_bench.dynamics.learning_rates import critical_learning_rate
 from ntk_bench.dynamics.linearization import kernel_gd_losses
 from ntk_bench.dynamics.training import VECTORIZE, FullBatchRuns, init_seeds, stack_for_runs, unstack
@@ -75,110 +87,12 @@ from ntk_bench.experiments.finite_width import (
     model_summary,
     seeds_from,
 )
-from ntk_bench.report.figures import save_figure
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.spectra import symmetric_eigh
 
 NAME = "lr_threshold"
-STATUS = ("converged", "catapult", "diverged", "error")
-CONVERGED, CATAPULT, DIVERGED, ERROR = range(4)
 DEFAULT_GRID = (0.5, 0.9, 1.05, 1.25, 2.0, 4.0)
 ACCEPTANCE_TOLERANCE = 0.10  # the issue's acceptance criterion (reported; the claims use derived allowances)
 ERROR_FILL = -1.0
-
-
-RISE_RTOL = 1e-6  # a step-to-step increase counts above this relative size ...
-RISE_FLOOR = 1e-12  # ... and only while the loss is above this fraction of L_0 (round-off at convergence)
-
-
-def classify(losses: np.ndarray) -> np.ndarray:
-    """Status code per row of ``losses`` (runs, T + 1); see the module docstring."""
-    losses = np.atleast_2d(losses)
-    finite = np.all(np.isfinite(losses), axis=1)
-    with np.errstate(invalid="ignore"):
-        start, end = losses[:, 0], losses[:, -1]
-        after, before = losses[:, 1:], losses[:, :-1]
-        steps_up = (after > before * (1 + RISE_RTOL)) & (after > RISE_FLOOR * start[:, None])
-        rose = np.any(steps_up, axis=1)
-        decreased = end < start
-    status = np.full(len(losses), DIVERGED)
-    status[finite & decreased & ~rose] = CONVERGED
-    status[finite & decreased & rose] = CATAPULT
-    status[np.any(losses < 0, axis=1)] = ERROR
-    return status
-
-
-def first_nonfinite(losses: np.ndarray) -> np.ndarray:
-    """First step with a non-finite loss per run (-1 if none)."""
-    bad = ~np.isfinite(np.atleast_2d(losses))
-    return np.where(bad.any(axis=1), bad.argmax(axis=1), -1)
-
-
-def top_mode_share(kernel: np.ndarray, residual: np.ndarray) -> float:
-    """p² = ‖P_top r‖²/‖r‖²: the share of L_0 in the top eigenspace of ``kernel`` (n, n), for a residual r of
-    shape (n, k) (each of the k columns evolves with the same kernel)."""
-    decomposition = symmetric_eigh(kernel)  # eigenvalues descending
-    values, vectors = decomposition.eigenvalues, decomposition.eigenvectors
-    top = vectors[:, np.isclose(values, values[0], rtol=1e-9)]
-    r = np.asarray(residual, dtype=np.float64).reshape(len(kernel), -1)
-    return float(np.sum((top.T @ r) ** 2) / np.sum(r**2))
-
-
-def detection_bias(steps: int, share: float) -> float:
-    """δ_T: above c = 1 + δ_T a constant-kernel GD run of ``steps`` steps is certain to show a loss rise.
-
-    Theory (this module's classification): with step factors r_i = (1 − a_i)², a_i = ηλ_i/|Y|, the loss is
-    L_t = Σ_i w_i r_i^t; at c = 1 + δ the top mode has r = g = (1 + 2δ)² > 1, every other r_i ∈ [0, 1), and
-    L_{t+1} − L_t ≥ p²L_0·g^t(g − 1) − (1 − p²)L_0·max_r r^t(1 − r), with max_r r^t(1 − r) = t^t/(t+1)^{t+1}.
-    A rise (above ``RISE_RTOL``·L_t ≤ ``RISE_RTOL``·L_0) is guaranteed at t = T − 1 once
-    p²g^{T−1}(g − 1) > (1 − p²)(T−1)^{T−1}/T^T + RISE_RTOL; δ_T is the smallest such δ (bisection). Below
-    c = 1 every term decreases, so the loss is monotone: the threshold lies in [1, 1 + δ_T].
-    """
-    if not 0 < share <= 1:
-        return float("inf")
-    t = steps - 1
-    rest = (1 - share) * np.exp(t * np.log(t) - (t + 1) * np.log(t + 1)) if t > 0 else (1 - share)
-
-    def rises(delta: float) -> bool:
-        g = (1 + 2 * delta) ** 2
-        return bool(np.log(share) + t * np.log(g) + np.log(g - 1) > np.log(rest + RISE_RTOL))
-
-    lo, hi = 0.0, 1.0
-    while not rises(hi):
-        hi *= 2
-        if hi > 1e6:
-            return float("inf")
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if rises(mid) else (mid, hi)
-    return hi
-
-
-def bracket(grid: np.ndarray, status: np.ndarray) -> tuple[float, float]:
-    """(last converged c before the first non-converged c, that c); NaN where the grid does not bracket."""
-    bad = np.flatnonzero(status != CONVERGED)
-    if len(bad) == 0:
-        return float(grid[-1]), float("nan")
-    first = bad[0]
-    return (float(grid[first - 1]) if first > 0 else float("nan")), float(grid[first])
-
-
-def refine(
-    lo: np.ndarray, hi: np.ndarray, steps: int, evaluate: Callable[[np.ndarray], np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Bisect each bracket [lo_i, hi_i] ``steps`` times at geometric midpoints; ``evaluate(c)`` gives status
-    codes for a vector of c (one per bracket). Brackets with a NaN end are left as they are."""
-    lo, hi = lo.copy(), hi.copy()
-    ok = np.isfinite(lo) & np.isfinite(hi)
-    for _ in range(steps):
-        if not ok.any():
-            break
-        mid = np.where(ok, np.sqrt(np.where(ok, lo * hi, 1.0)), 1.0)
-        status = evaluate(mid)
-        good = status == CONVERGED
-        lo = np.where(ok & good, mid, lo)
-        hi = np.where(ok & ~good, mid, hi)
-    return lo, hi
 
 
 def guarded(fn: Callable[[], Any], runs: int, steps: int, errors: list[str]) -> np.ndarray:
@@ -190,27 +104,6 @@ def guarded(fn: Callable[[], Any], runs: int, steps: int, errors: list[str]) -> 
     except (FloatingPointError, RuntimeError, ValueError) as err:
         errors.append(f"{type(err).__name__}: {err}"[:200])
         return np.full((runs, steps + 1), ERROR_FILL)
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """One system's search result in units of its own η_crit = ``eta``: the final bracket [lo, hi] of c,
-    and δ_T of :func:`detection_bias`."""
-
-    lo: float
-    hi: float
-    eta: float
-    bias: float
-
-    @property
-    def c(self) -> float:
-        """The measured threshold c: the bracket's geometric middle."""
-        return float(np.sqrt(self.lo * self.hi))
-
-    @property
-    def resolution(self) -> float:
-        """The bracket's relative width hi/lo − 1."""
-        return float(self.hi / self.lo - 1)
 
 
 def claim_values(
@@ -425,66 +318,7 @@ def run_lr_threshold(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         },
         arrays={"grid": grid, "network_losses": losses, "kernel_losses": k_losses},
     )
-    title = f"{NAME}: width {width}, depth {depth}, {data.name} m={m}, {steps} GD steps"
-    figure = save_figure(
-        threshold_figure(grid, final_ratio, k_final_ratio, threshold_c, kernel_c, losses, k_losses, title),
-        job_dir / NAME,
-    )
-    return ExperimentOutput(results=results, figures={NAME: figure})
+    return ExperimentOutput(results=results)  # figure: ntk_bench.report.lr_threshold, from stored results
 
 
 _kernel_gd = jax.jit(kernel_gd_losses, static_argnums=4)  # one compilation per kernel shape and steps
-
-
-def threshold_figure(grid, final_ratio, k_final_ratio, threshold_c, kernel_c, losses, k_losses, title):
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
-    colors = {CONVERGED: "tab:green", CATAPULT: "tab:orange", DIVERGED: "tab:red", ERROR: "black"}
-    rows = [("kernel", classify(k_losses), kernel_c)] + [
-        (f"net seed {i}", classify(losses[i]), threshold_c[i]) for i in range(losses.shape[0])
-    ]
-    ax = axes[0]
-    for r, (_, status, threshold) in enumerate(rows):
-        ax.scatter(grid, [r] * len(grid), c=[colors[int(v)] for v in status], s=60, marker="s")
-        ax.plot([threshold, threshold], [r - 0.4, r + 0.4], "k-", lw=1.5)
-    for code, color in colors.items():
-        ax.scatter([], [], c=color, marker="s", label=STATUS[code])
-    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
-    ax.axvline(1.0, color="gray", ls="--", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_xlabel("c = η / η_crit  (| = measured threshold)")
-    ax.legend(fontsize=7, loc="upper left")
-    ax.set_title("status (kernel: analytic λ_max; nets: own λ̂_max at init)", fontsize=9)
-
-    ceiling = 1e16
-    ax = axes[1]
-    for label, values in [("kernel", k_final_ratio)] + [
-        (f"net seed {i}", v) for i, v in enumerate(final_ratio)
-    ]:
-        finite = np.isfinite(values)
-        line = ax.plot(grid[finite], np.clip(values[finite], 1e-16, ceiling), "o-", label=label)[0]
-        if (~finite).any():
-            ax.plot(grid[~finite], np.full((~finite).sum(), ceiling), "x", color=line.get_color(), ms=9)
-    ax.axhline(1.0, color="gray", lw=0.5)
-    ax.axvline(1.0, color="gray", ls="--", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_ylim(1e-16, ceiling * 10)
-    ax.set_xlabel("c")
-    ax.set_ylabel(f"L_T / L_0 (clipped at {ceiling:g}; x = Inf/NaN)")
-    ax.legend(fontsize=7)
-
-    ax = axes[2]
-    cmap = plt.get_cmap("coolwarm")(np.linspace(0, 1, len(grid)))
-    for g, c in enumerate(grid):
-        ax.plot(np.clip(losses[0, g], 1e-30, 1e30), color=cmap[g], label=f"c={c:g}")
-        ax.plot(np.clip(k_losses[g], 1e-30, 1e30), color=cmap[g], ls=":", lw=0.8)
-    ax.set_yscale("log")
-    ax.set_ylim(1e-10, 1e8)
-    ax.set_xlabel("step")
-    ax.set_ylabel("train loss (net seed 0 —, kernel ⋯)")
-    ax.legend(fontsize=6, ncol=2)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig

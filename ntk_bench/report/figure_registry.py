@@ -32,6 +32,7 @@ FIGURE_MODULES: dict[str, str] = {
     "phase_diagram": "ntk_bench.report.phase_diagram",
     "jacot2018_convergence": "ntk_bench.report.jacot2018",
     "hanin_nica_fluctuations": "ntk_bench.report.hanin_nica",
+    "lr_threshold": "ntk_bench.report.lr_threshold",
 }
 _RENDERERS: dict[str, FigureRenderer] = {}
 
