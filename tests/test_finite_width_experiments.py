@@ -84,11 +84,12 @@ def test_lee2019_linearization(tmp_path):
     for opt in ("sgd",):
         for metric in ("dev_train", "kernel_change", "weight_change/block_2", "weight_change/total"):
             assert np.isfinite(summary["slopes"][opt][metric]["slope"])
-        assert summary["acceptance"][opt]["per_layer_weight_change"].keys() == {
-            "block_1",
-            "block_2",
-            "readout",
+        assert {k for k in summary["slopes"][opt] if k.startswith("weight_change/")} >= {
+            "weight_change/block_1",
+            "weight_change/block_2",
+            "weight_change/readout",
         }
+        assert "acceptance" not in summary  # verdicts are the claims' (ntk_bench/claims/lee2019.py)
     arrays = output.results.arrays
     assert arrays["sgd/train_loss"].shape == (2, 2, 5)  # widths × seeds × (steps + 1)
     assert arrays["sgd/kernel_change"].shape == (2, 2, 3)
@@ -104,7 +105,7 @@ def test_jacot2018_convergence(tmp_path):
     errors = np.array([doc["series"][f"error_seed_{s}"] for s in (0, 1)])
     assert np.all(errors > 0) and np.all(errors < 1)
     assert doc["summary"]["slope_single_draw"]["slope"] < 0
-    assert set(doc["summary"]["acceptance"]) >= {"single_draw_slope", "pass", "width_range"}
+    assert "acceptance" not in doc["summary"]  # the verdict is claim jacot2018.empirical_to_analytic_slope
 
 
 def test_hanin_nica_fluctuations(tmp_path):

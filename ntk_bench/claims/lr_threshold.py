@@ -67,7 +67,7 @@ summary_claim(
     tolerance=0.0,
     mode="rel",
     conditions="lr_threshold runs with finite networks (the issue's fixed ±10% against the kernel at init "
-    "is reported separately in summary.acceptance; it holds or fails by seed at widths 256-2048)",
+    "holds or fails by seed at widths 256-2048: summary.network_threshold_c_own)",
     expected_text="η_crit(measured) = 2|Y|/λ̂_max(Θ̂_0)",
     tolerance_text="relative δ_T + resolution + measured |λ̂_max(0)/λ̂_max(T) − 1| (per network)",
     justification="The constant-kernel statement holds exactly for the linearization (claim "

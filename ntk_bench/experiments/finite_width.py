@@ -165,13 +165,3 @@ def model_summary(model: FlaxModel) -> dict[str, Any]:
         "parameterization": spec.parameterization,
         **({"filter_size": spec.filter_size, "padding": spec.padding} if spec.is_convolutional else {}),
     }
-
-
-def check_width_range(widths: Sequence[int], min_count: int = 5, min_ratio: float = 8.0) -> dict[str, Any]:
-    """Whether a sweep meets the issue's ≥ 5 widths over ≥ 8× (reported, not enforced)."""
-    ratio = widths[-1] / widths[0]
-    return {
-        "count": len(widths),
-        "range_ratio": ratio,
-        "meets": len(widths) >= min_count and ratio >= min_ratio,
-    }

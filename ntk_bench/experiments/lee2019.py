@@ -45,7 +45,6 @@ from ntk_bench.errors import require
 from ntk_bench.experiments.finite_width import (
     analytic_ntk,
     build_model,
-    check_width_range,
     empirical_ntk_for,
     knob_choice,
     knob_float,
@@ -58,7 +57,6 @@ from ntk_bench.experiments.finite_width import (
 )
 from ntk_bench.kernels.empirical import EmpiricalNTK
 from ntk_bench.progress import progress
-from ntk_bench.report.figures import save_figure
 from ntk_bench.results import ExperimentOutput, Results
 
 NAME = "lee2019_linearization"
@@ -75,7 +73,6 @@ SUP_METRICS = (
     "dev_kgd_test",
     "dev_lin_kgd_train",
 )
-ACCEPTANCE_SLOPE = -0.5
 
 
 @dataclasses.dataclass
@@ -128,7 +125,7 @@ def settings_from(exp: Mapping[str, Any], n_train: int) -> Settings:
 
 
 def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
-    """Width sweep of network-vs-linearization training; figures into ``job_dir``."""
+    """Width sweep of network-vs-linearization training (figures: ``ntk_bench.report.lee2019``)."""
     exp = cfg["experiment"]
     data = load_experiment_data(cfg)
     s = settings_from(exp, data.n_train)
@@ -207,9 +204,7 @@ def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
                 per_step[opt].setdefault(metric, np.full((n_w, s.seeds, s.steps + 1), np.nan))[wi] = series
         probes.extend(p.to_dict() for p in ntk.probes)
 
-    results, figures = summarize(
-        s, per_step, kernel_change, checkpoint_steps, init_error, layers_by_width, job_dir, data
-    )
+    results = summarize(s, per_step, kernel_change, checkpoint_steps, init_error, layers_by_width)
     results.summary.update(
         {
             "learning_rate": lrs,
@@ -227,7 +222,7 @@ def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             "seeds": [int(v) for v in seeds],
         }
     )
-    return ExperimentOutput(results=results, figures=figures)
+    return ExperimentOutput(results=results)
 
 
 def own_kernels(model, ntk, variables0, x_train, x_test, y_train, s: Settings) -> KernelModel | None:
@@ -292,9 +287,7 @@ def summarize(
     checkpoint_steps: np.ndarray,
     init_error: np.ndarray,
     layers_by_width: list[list[str]],
-    job_dir: Path,
-    data: Any,
-) -> tuple[Results, dict[str, Path]]:
+) -> Results:
     widths = np.asarray(s.widths)
     layers = layers_by_width[-1] if all(lw == layers_by_width[-1] for lw in layers_by_width) else []
     series: dict[str, list[float]] = {"step": list(range(s.steps + 1))}
@@ -321,7 +314,6 @@ def summarize(
             mean, half = mean_ci(table, axis=1)
             sweep[opt][metric] = {"mean": mean.tolist(), "ci_half_width": half.tolist()}
     init_fit = seed_slope_fit(widths, init_error.T) if np.isfinite(init_error).any() else None
-    acceptance = acceptance_report(s, slopes, layers)
     claims = claim_values(s, per_step, slopes, layers)
     results = Results(
         experiment=NAME,
@@ -338,23 +330,11 @@ def summarize(
             "width_sweep": sweep,
             "diverged_seeds_per_width": diverged,
             "init_kernel_error_slope": None if init_fit is None else init_fit.to_dict(),
-            "acceptance": acceptance,
             "claims": claims,
         },
         arrays=arrays,
     )
-    title = (
-        f"{NAME}: {data.name}, m={data.n_train}, depth {s.depth}, {s.steps} steps, η={s.lr_fraction:g}·η_crit"
-    )
-    figures = {
-        "lee2019_curves": save_figure(
-            curves_figure(s, per_step, kernel_change, checkpoint_steps, title), job_dir / "lee2019_curves"
-        ),
-        "lee2019_slopes": save_figure(
-            slopes_figure(s, per_step, kernel_change, slopes, layers, title), job_dir / "lee2019_slopes"
-        ),
-    }
-    return results, figures
+    return results
 
 
 ROUND_OFF = 1e-9  # float64 allowance when comparing the trained linearization with a closed form
@@ -409,123 +389,3 @@ def claim_values(
             if fit is not None:
                 claims["weight_change_slopes"][f"dW/W {name} ({opt})"] = fit["slope"]
     return claims
-
-
-def acceptance_report(s: Settings, slopes: dict[str, dict[str, Any]], layers: list[str]) -> dict[str, Any]:
-    """The issue's criteria, measured: slopes ≤ −½ for output deviation and kernel change (≥5 widths, ≥8×)."""
-    report: dict[str, Any] = {"width_range": check_width_range(s.widths), "threshold": ACCEPTANCE_SLOPE}
-    for opt, fits in slopes.items():
-        entry = {}
-        for metric in ("dev_train", "dev_test", "kernel_change"):
-            fit = fits[metric]
-            entry[metric] = {
-                "slope": fit["slope"],
-                "ci": [fit["ci_low"], fit["ci_high"]],
-                "pass": bool(fit["slope"] <= ACCEPTANCE_SLOPE),
-            }
-        hidden = [n for n in layers if n not in (layers[0], layers[-1])] if len(layers) > 2 else []
-        entry["per_layer_weight_change"] = {n: fits[f"weight_change/{n}"]["slope"] for n in layers}
-        if hidden:
-            outer = max(
-                fits[f"weight_change/{layers[0]}"]["slope"], fits[f"weight_change/{layers[-1]}"]["slope"]
-            )
-            entry["hidden_steeper_than_first_and_readout"] = bool(
-                all(fits[f"weight_change/{n}"]["slope"] < outer for n in hidden)
-            )
-        report[opt] = entry
-    return report
-
-
-def _colors(n: int) -> list:
-    import matplotlib.pyplot as plt
-
-    cmap = plt.get_cmap("viridis")
-    return [cmap(i / max(1, n - 1)) for i in range(n)]
-
-
-def curves_figure(s, per_step, kernel_change, checkpoint_steps, title):
-    import matplotlib.pyplot as plt
-
-    rows = len(s.optimizers)
-    fig, axes = plt.subplots(rows, 4, figsize=(19, 3.8 * rows), squeeze=False)
-    colors = _colors(len(s.widths))
-    steps = np.arange(s.steps + 1)
-    for r, opt in enumerate(s.optimizers):
-        m = per_step[opt]
-        for wi, width in enumerate(s.widths):
-            c = colors[wi]
-            axes[r, 0].plot(steps, finite_mean(m["train_loss"][wi], 0), color=c, label=f"n={width} net")
-            axes[r, 0].plot(steps, finite_mean(m["train_loss_lin"][wi], 0), "--", color=c)
-            if "flow_train_loss" in m and wi == len(s.widths) - 1:
-                axes[r, 0].plot(steps, finite_mean(m["flow_train_loss"][wi], 0), ":k", label="kernel flow")
-                axes[r, 0].plot(
-                    steps, finite_mean(m["kgd_train_loss"][wi], 0), "-.", color="gray", label="kernel GD"
-                )
-            axes[r, 1].plot(steps[1:], finite_mean(m["dev_train"][wi], 0)[1:], color=c, label=f"n={width}")
-            axes[r, 1].plot(steps[1:], finite_mean(m["dev_test"][wi], 0)[1:], "--", color=c)
-            axes[r, 2].plot(
-                steps[1:], finite_mean(m["weight_change/total"][wi], 0)[1:], color=c, label=f"n={width}"
-            )
-            axes[r, 3].plot(checkpoint_steps[1:], finite_mean(kernel_change[opt][wi], 0)[1:], "o-", color=c)
-        labels = (
-            f"{opt}: train loss (net —, lin --)",
-            "‖f_t − f_t^lin‖ (train —, test --)",
-            "‖θ_t − θ_0‖/‖θ_0‖",
-            "‖Θ̂_t − Θ̂_0‖_F/‖Θ̂_0‖_F",
-        )
-        for ax, label in zip(axes[r], labels, strict=True):
-            ax.set_yscale("log")
-            ax.set_xlabel("step")
-            ax.set_title(label, fontsize=9)
-        axes[r, 0].legend(fontsize=7)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def slopes_figure(s, per_step, kernel_change, slopes, layers, title):
-    import matplotlib.pyplot as plt
-
-    widths = np.asarray(s.widths, dtype=float)
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
-    markers = {"gd": "o", "sgd": "s"}
-    for opt in s.optimizers:
-        values = sweep_values(per_step[opt], kernel_change[opt], layers)
-        panels = [
-            (0, ("dev_train", "dev_test")),
-            (1, ("kernel_change", "weight_change/total")),
-            (2, tuple(f"weight_change/{n}" for n in layers)),
-        ]
-        for col, metrics in panels:
-            for metric in metrics:
-                mean = finite_mean(values[metric], axis=1)
-                fit = slopes[opt][metric]
-                line = axes[col].plot(
-                    widths,
-                    mean,
-                    marker=markers.get(opt, "o"),
-                    ls="none",
-                    label=f"{opt} {metric}: {fit['slope']:.2f} [{fit['ci_low']:.2f}, {fit['ci_high']:.2f}]",
-                )[0]
-                if np.isfinite(fit["slope"]):
-                    axes[col].plot(
-                        widths,
-                        np.exp(fit["intercept"]) * widths ** fit["slope"],
-                        "-",
-                        color=line.get_color(),
-                        lw=0.8,
-                    )
-    for ax in axes:
-        ref = ax.get_lines()[0].get_ydata()[0] if ax.get_lines() else 1.0
-        ax.plot(widths, ref * (widths / widths[0]) ** -0.5, "k:", lw=0.8, label="n^-1/2")
-        ax.plot(widths, ref * (widths / widths[0]) ** -1.0, "k--", lw=0.8, label="n^-1")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("width n")
-        ax.legend(fontsize=6)
-    axes[0].set_title("sup_t ‖f − f_lin‖", fontsize=9)
-    axes[1].set_title("kernel change (sup_t), total weight change", fontsize=9)
-    axes[2].set_title("weight change per layer (final)", fontsize=9)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig

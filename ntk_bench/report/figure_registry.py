@@ -33,6 +33,7 @@ FIGURE_MODULES: dict[str, str] = {
     "jacot2018_convergence": "ntk_bench.report.jacot2018",
     "hanin_nica_fluctuations": "ntk_bench.report.hanin_nica",
     "lr_threshold": "ntk_bench.report.lr_threshold",
+    "lee2019_linearization": "ntk_bench.report.lee2019",
 }
 _RENDERERS: dict[str, FigureRenderer] = {}
 
