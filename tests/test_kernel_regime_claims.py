@@ -62,7 +62,9 @@ def _lr_summary(kernel_c=1.0, net_c=1.05, kernel_ratio=0.95, lo_over_c=0.998):
     nets = {"network seed 0": Threshold(net_c * 0.998, net_c / 0.998, 8.0, bias)}
     motion = {"network seed 0": abs(1 / kernel_ratio - 1)}
     stability = {"network seed 0": net_c * lo_over_c * kernel_ratio}
-    return {"claims": claim_values(constant, nets, motion, stability)}
+    # η_crit = 2|Y|/λ_max is recomputed by the claims: |Y| = 10 gives 10.0 (λ_max = 2) and 8.0 (λ̂_max = 2.5)
+    sizes = {"n_train": 10, "out_dim": 1, "lambda_max": 2.0, "seeds": [0], "network_lambda_max_init": [2.5]}
+    return {"claims": claim_values(constant, nets, motion, stability), **sizes}
 
 
 def test_lr_threshold_claims_pass_on_theory_and_fail_off_it(tmp_path):

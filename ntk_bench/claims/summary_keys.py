@@ -52,6 +52,7 @@ def summary_claim(
     measured_key: str,
     expected: float | None = None,
     expected_key: str | None = None,
+    expected_fn: Callable[[Run], Any] | None = None,
     tolerance: float,
     stderr_key: str | None = None,
     stderr_factor: float = 2.0,
@@ -62,13 +63,15 @@ def summary_claim(
     justification: str,
     applies: Callable[[Run], bool] = lambda run: True,
 ) -> None:
-    """Register a claim comparing ``summary[measured_key]`` with ``expected`` (or ``summary[expected_key]``).
+    """Register a claim comparing ``summary[measured_key]`` with ``expected``, or with ``expected_fn(run)``
+    (an expected value recomputed from the run's config and measurements; None when it cannot be: not-run),
+    or (discouraged: the run's own word) ``summary[expected_key]``.
 
     The tolerance is ``tolerance + stderr_factor·summary[stderr_key]`` when ``stderr_key`` is given (a fitted
     slope's standard error); a mapping at ``measured_key`` (and at ``stderr_key``) is checked entry by entry.
     """
-    if (expected is None) == (expected_key is None):
-        raise ValueError("give exactly one of expected, expected_key")
+    if sum(x is not None for x in (expected, expected_key, expected_fn)) != 1:
+        raise ValueError("give exactly one of expected, expected_key, expected_fn")
 
     def evaluate(runs: Sequence[Run]) -> Iterator[ClaimResult]:
         for run in runs:
@@ -81,7 +84,10 @@ def summary_claim(
                     label, f"summary has no '{measured_key}' (not recorded by this run)", runs=[run]
                 )
                 continue
-            target: Any = expected
+            target: Any = expected if expected_fn is None else expected_fn(run)
+            if target is None:
+                yield not_run(label, "the expected value cannot be recomputed from this run", runs=[run])
+                continue
             if expected_key is not None:
                 target = summary_value(run, expected_key)
                 if target is _MISSING:
