@@ -45,6 +45,15 @@ from typing import Any
 
 import numpy as np
 
+from ntk_bench.analysis.spectrum_rates import (
+    BULK_RESOLVED,
+    critical_slopes,
+    first_block,
+    fit_slope,
+    kappa_growth_rate,
+    mean_predictor_decay_rate,
+    trace_increment_ratio,
+)
 from ntk_bench.claims.core import ClaimResult, check, claim, not_run
 from ntk_bench.claims.papers import JACOT2018, SCHOENHOLZ2017, XIAO2020
 from ntk_bench.results import Run
@@ -55,10 +64,6 @@ EPS = float(np.finfo(np.float64).eps)
 # bulk vanishes like l·χ_1^l. ReLU's kink makes χ_c − χ_1 ∝ √(1 − c), so its bulk decays like χ_1^{l/2}
 # (measured: fitted rate 0.54·(−ln χ_1) for relu σ_w² = 1.5, σ_b² = 0.05): not the claim's regime.
 SMOOTH_ACTIVATIONS = frozenset({"erf", "tanh", "gelu", "sin"})
-# λ_bulk/λ_max below this is too close to eigh's round-off (m·ε·λ_max ≈ 1e-14·λ_max at m = 64) to fit.
-BULK_RESOLVED = 1e-9
-# Trace increments smaller than this fraction of the trace are dominated by round-off.
-INCREMENT_RESOLVED = 1e-8
 # Spatial positions d of the builtin image/signal datasets (synthetic: prod(data.spatial_shape)).
 SPATIAL_POSITIONS = {"digits": 64, "mnist": 784, "fashion_mnist": 784, "cifar10": 1024, "mnist1d": 40}
 
@@ -172,19 +177,6 @@ def spectrum_runs(runs: Sequence[Run]) -> Iterator[SpectrumRun]:
         )
 
 
-def _fit_slope(x: np.ndarray, y: np.ndarray) -> float:
-    return float(np.polyfit(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), 1)[0])
-
-
-def _first_block(mask: np.ndarray) -> np.ndarray:
-    """Indices of the first contiguous run of True in ``mask`` (empty if none)."""
-    idx = np.flatnonzero(mask)
-    if idx.size == 0:
-        return idx
-    breaks = np.flatnonzero(np.diff(idx) > 1)
-    return idx[: breaks[0] + 1] if breaks.size else idx
-
-
 def _finite_theory(v: SpectrumRun) -> bool:
     return 0.0 < v.q_star < math.inf and math.isfinite(v.chi_1)
 
@@ -213,21 +205,7 @@ def _chi_hat(v: SpectrumRun) -> tuple[float, int] | str:
                 "the ratio approaches χ_1 only like 1/l"
             )
         l_min = max(1, math.ceil(math.log(1e-6) / math.log(r_q / v.chi_1)))
-    d = v.depths
-    consecutive = False
-    for i in range(len(d) - 2):
-        if d[i] < l_min or d[i + 1] != d[i] + 1 or d[i + 2] != d[i] + 2:
-            continue
-        consecutive = True
-        d1, d2 = trace[i + 1] - trace[i], trace[i + 2] - trace[i + 1]
-        scale = INCREMENT_RESOLVED * abs(trace[i + 2])
-        if abs(d1) >= scale and abs(d2) >= scale:
-            return float(d2 / d1), int(d[i])
-    if l_min + 2 > v.L:
-        return f"too shallow: needs consecutive depths from l_min = {l_min} (q^l converged), deepest is {v.L}"
-    if not consecutive:
-        return f"needs three consecutive depths ≥ l_min = {l_min} (experiment.depths skips them)"
-    return f"no resolvable trace increments (|Δ| ≥ 1e-8·tr) at depths ≥ {l_min}"
+    return trace_increment_ratio(v.depths, trace, l_min)
 
 
 def _kappa_growth_rate(v: SpectrumRun) -> tuple[float, str] | str:
@@ -235,24 +213,7 @@ def _kappa_growth_rate(v: SpectrumRun) -> tuple[float, str] | str:
     lam_max, lam_bulk, kappa = v.get("lambda_max"), v.get("lambda_bulk"), v.get("kappa_bulk")
     if lam_max is None or lam_bulk is None or kappa is None:
         return "run lacks ntk/lambda_max, lambda_bulk or kappa_bulk"
-    xi = float(v.theory.xi_1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        resolvable = (lam_bulk / lam_max >= BULK_RESOLVED) & np.isfinite(kappa) & (kappa > 0)
-    block = _first_block(resolvable)
-    if block.size == 0:
-        return "no depth with a resolvable bulk"
-    l_hi = v.depths[block[-1]]
-    l_lo = max(3.0 * xi, l_hi / 2.0)
-    window = block[v.depths[block] >= l_lo]
-    if window.size < 5 or v.depths[window[-1]] - v.depths[window[0]] < 2.0 * xi:
-        need = math.ceil(5.0 * xi)
-        return (
-            f"needs the bulk resolvable over [3ξ_1, 5ξ_1] = [{3 * xi:.0f}, {need}] (ξ_1 = {xi:.3g});"
-            f" resolvable up to depth {l_hi:.0f} of {v.L}"
-        )
-    ls = v.depths[window]
-    slope = _fit_slope(ls, np.log(ls * kappa[window]))
-    return slope, f"fit of ln(l·κ_bulk) over depths {ls[0]:.0f}-{ls[-1]:.0f} ({window.size} depths)"
+    return kappa_growth_rate(v.depths, lam_max, lam_bulk, kappa, float(v.theory.xi_1), v.L)
 
 
 def _chaotic_scale(v: SpectrumRun) -> float:
@@ -266,19 +227,7 @@ def _mean_predictor_rate(v: SpectrumRun) -> tuple[float, str] | str:
     rms = v.get("mean_predictor_rms")
     if rms is None:
         return "run has no ntk/mean_predictor_rms (experiment.mean_predictor=false?)"
-    # Chaotic diagonals carry round-off amplified like ε·χ_1^l; stop where it reaches 1e-8.
-    l_num = math.log(1e8) / math.log(v.chi_1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ok = np.isfinite(rms) & (rms >= 1e-10 * np.nanmax(rms)) & (v.depths <= l_num)
-    lo = max(min(v.L, l_num) / 2.0, 2.0 * float(v.theory.xi_star))
-    block = _first_block(ok & (v.depths >= lo))
-    if block.size < 5:
-        return (
-            f"needs ≥ 5 resolvable depths in [{lo:.0f}, {min(v.L, l_num):.0f}], ξ_* = {v.theory.xi_star:.3g}"
-        )
-    ls = v.depths[block]
-    slope = _fit_slope(ls, np.log(rms[block] / ls))
-    return slope, f"fit of ln(rms/l) over depths {ls[0]:.0f}-{ls[-1]:.0f} ({block.size} depths)"
+    return mean_predictor_decay_rate(v.depths, rms, v.chi_1, float(v.theory.xi_star), v.L)
 
 
 def _critical_conditions(v: SpectrumRun) -> str | None:
@@ -294,15 +243,9 @@ def _critical_conditions(v: SpectrumRun) -> str | None:
 
 def _critical_slopes(v: SpectrumRun) -> tuple[float, float, str]:
     """Least-squares slopes of λ_max and λ_bulk against l over depths [L/2, L]."""
-    window = v.depths >= v.L / 2.0
-    ls = v.depths[window]
     lam_max, lam_bulk = v.get("lambda_max"), v.get("lambda_bulk")
     assert lam_max is not None and lam_bulk is not None
-    return (
-        _fit_slope(ls, lam_max[window]),
-        _fit_slope(ls, lam_bulk[window]),
-        f"linear fits over depths {ls[0]:.0f}-{ls[-1]:.0f}",
-    )
+    return critical_slopes(v.depths, lam_max, lam_bulk, v.L)
 
 
 # ---------------------------------------------------------------------------------------------- claims
@@ -576,7 +519,7 @@ def chaotic_diagonal_dominance_rate(runs: Sequence[Run]) -> Iterator[ClaimResult
         l_settled = math.log(100.0) / -math.log(chi_c) if chi_c < 1.0 else 0.0
         start = np.flatnonzero(np.isfinite(excess) & (excess <= 0.1))
         first = start[0] if start.size else len(excess)
-        block = _first_block(in_range & (np.arange(len(excess)) >= first) & (v.depths >= l_settled))
+        block = first_block(in_range & (np.arange(len(excess)) >= first) & (v.depths >= l_settled))
         if block.size < 5 or v.depths[block[-1]] - v.depths[block[0]] < xi:
             yield not_run(
                 v.label,
@@ -587,7 +530,7 @@ def chaotic_diagonal_dominance_rate(runs: Sequence[Run]) -> Iterator[ClaimResult
             )
             continue
         ls = v.depths[block]
-        slope = _fit_slope(ls, np.log(excess[block]))
+        slope = fit_slope(ls, np.log(excess[block]))
         yield check(
             v.label,
             slope,
