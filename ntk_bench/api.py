@@ -130,9 +130,11 @@ def compose_config(experiment: str, overrides: Sequence[str] = ()) -> Any:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    from ntk_bench.plugins import register_plugin_configs
     from ntk_bench.resources import conf_dir
 
     argv = _check_overrides(experiment, overrides)
+    register_plugin_configs()
     try:
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3", job_name="ntk_bench"):
             return compose("config", overrides=argv, return_hydra_config=True)

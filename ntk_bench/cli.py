@@ -24,8 +24,11 @@ EXIT_BAD_INPUT = 2
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
-    """The option names of a config group (the yaml files in ``conf/<group>/``)."""
-    return sorted(p.stem for p in (conf_dir / group).glob("*.yaml"))
+    """The option names of a config group (the yaml files in ``conf/<group>/`` and in plugins' configs)."""
+    from ntk_bench.plugins import plugin_conf_dirs
+
+    dirs = [conf_dir, *plugin_conf_dirs()] if conf_dir == CONF_DIR else [conf_dir]
+    return sorted({p.stem for d in dirs for p in (d / group).glob("*.yaml")})
 
 
 def check_group_choices(argv: list[str], conf_dir: Path = CONF_DIR) -> None:
@@ -67,10 +70,13 @@ def hydra_main(cfg: DictConfig) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    from ntk_bench.plugins import register_plugin_configs
+
     try:
         check_group_choices(sys.argv[1:])
     except ConfigError as err:
         fail(str(err))
+    register_plugin_configs()  # plugins' config folders on Hydra's search path (ntk_bench.plugins)
     hydra_main()
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ntk_bench.experiments import get_experiment
+from ntk_bench.plugins import register_plugin_experiments
 from ntk_bench.results import ExperimentOutput, collect_provenance, load_run, write_results
 from ntk_bench.results.resume import completed_result
 from ntk_bench.tracking import JobContext, make_tracker
@@ -69,6 +70,7 @@ def run_job(config: Mapping[str, Any], job_dir: Path, job: JobContext | None = N
     if done is not None:
         print(f"ntk-bench: skipped (complete) {done}", flush=True)
         return done
+    register_plugin_experiments()
     experiment = get_experiment(config["experiment"]["name"])
     tracker = make_tracker(config.get("tracker") or {"name": "none"}, job)
     start = time.perf_counter()

@@ -88,6 +88,9 @@ def load_claim_modules() -> list[str]:
     names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
     for name in names:
         importlib.import_module(f"{__name__}.{name}")
+    from ntk_bench.plugins import import_plugin_modules
+
+    names += [module.__name__ for module in import_plugin_modules("claims")]  # plugins' claims
     _LOADED = True
     return names
 

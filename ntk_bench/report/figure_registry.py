@@ -34,6 +34,9 @@ FIGURE_MODULES: dict[str, str] = {
     "hanin_nica_fluctuations": "ntk_bench.report.hanin_nica",
     "lr_threshold": "ntk_bench.report.lr_threshold",
     "lee2019_linearization": "ntk_bench.report.lee2019",
+    "xiao2020_fcn": "ntk_bench.report.xiao2020",
+    "xiao2020_cnn": "ntk_bench.report.xiao2020",
+    "xiao2020_pool_depth": "ntk_bench.report.xiao2020",
 }
 _RENDERERS: dict[str, FigureRenderer] = {}
 
@@ -51,8 +54,12 @@ def register_figures(*experiments: str) -> Callable[[FigureRenderer], FigureRend
 
 def figure_renderer(experiment: str) -> FigureRenderer | None:
     """The renderer registered for ``experiment`` (importing its module on first use), or None."""
-    if experiment not in _RENDERERS and experiment in FIGURE_MODULES:
-        importlib.import_module(FIGURE_MODULES[experiment])
+    if experiment not in _RENDERERS:
+        from ntk_bench.plugins import plugin_figure_modules
+
+        module = FIGURE_MODULES.get(experiment) or plugin_figure_modules().get(experiment)
+        if module is not None:
+            importlib.import_module(module)
     return _RENDERERS.get(experiment)
 
 

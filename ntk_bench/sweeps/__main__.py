@@ -68,7 +68,9 @@ def available_cells(cells: Sequence[str], conf: Path = CONF) -> tuple[list[str],
     """(runnable cells, [(dropped cell, experiment option)]): a cell is runnable when its experiment option
     exists in ``conf/experiment`` and names an experiment registered in ``ntk_bench.experiments``."""
     from ntk_bench.experiments import EXPERIMENTS
+    from ntk_bench.plugins import register_plugin_experiments
 
+    register_plugin_experiments()
     keep: list[str] = []
     dropped: list[tuple[str, str]] = []
     for cell in cells:

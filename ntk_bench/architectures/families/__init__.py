@@ -75,8 +75,19 @@ FAMILIES: dict[str, Family] = _load()
 MODELS = tuple(FAMILIES)
 
 
+def _load_plugins() -> None:
+    """Add the families of installed plugins (``ntk_bench.families`` entry points); built-in names win."""
+    from ntk_bench.plugins import import_plugin_modules
+
+    for module in import_plugin_modules("families"):
+        for family in module.FAMILIES:
+            FAMILIES.setdefault(family.name, family)
+
+
 def get_family(name: object) -> Family:
     """The registry entry of ``name``; an unknown name is a one-line error listing the known ones."""
+    if isinstance(name, str) and name not in FAMILIES:
+        _load_plugins()
     if not isinstance(name, str) or name not in FAMILIES:
-        raise ConfigError(f"unknown model {name!r}; allowed: {', '.join(MODELS)}")
+        raise ConfigError(f"unknown model {name!r}; allowed: {', '.join(FAMILIES)}")
     return FAMILIES[name]
