@@ -111,3 +111,71 @@ def fit_mean_predictor_decay(
         return DecayFit(math.nan, float(theory_rate), math.nan, n)
     rate = float(np.polyfit(depths[ok], np.log(rms[ok] / depths[ok]), 1)[0])
     return DecayFit(rate, float(theory_rate), rate / theory_rate if theory_rate else math.nan, n)
+
+
+def chance_noise_margin(chance: float, n_test: int, z: float = 2.0) -> float:
+    """``z`` binomial standard errors of a chance-level classifier's accuracy on ``n_test`` points,
+    z·√(p(1 − p)/n) with p = chance: test accuracy within this of chance is indistinguishable from it."""
+    return float(z * math.sqrt(chance * (1.0 - chance) / n_test))
+
+
+@dataclass(frozen=True)
+class WithinFit:
+    """A common slope of y on x with one free intercept per group (columns), by least squares on the
+    group-demeaned values; ``stderr`` from the residuals with n − groups − 1 degrees of freedom."""
+
+    slope: float
+    stderr: float
+    n_points: int
+    n_groups: int
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def fit_within_groups(groups: list[tuple[np.ndarray, np.ndarray]]) -> WithinFit:
+    """Common slope across ``groups`` of (x, y) (each demeaned; groups with < 2 finite points are dropped)."""
+    xs, ys = [], []
+    for x, y in groups:
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if ok.sum() >= 2:
+            xs.append(x[ok] - x[ok].mean())
+            ys.append(y[ok] - y[ok].mean())
+    n, k = sum(len(x) for x in xs), len(xs)
+    if k == 0 or n - k < 1:
+        return WithinFit(math.nan, math.nan, n, k)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    sxx = float(x @ x)
+    if sxx == 0:
+        return WithinFit(math.nan, math.nan, n, k)
+    slope = float(x @ y) / sxx
+    dof = n - k - 1
+    stderr = math.sqrt(float(np.sum((y - slope * x) ** 2)) / dof / sxx) if dof > 0 else math.inf
+    return WithinFit(slope, stderr, n, k)
+
+
+# the asymptotic form λ_bulk ∝ l·χ_1^l is used only for boundaries at least this many ξ_1 deep
+ASYMPTOTIC_BOUNDARY_XI = 2.0
+
+
+def trainable_depth_time_fit(times: np.ndarray, boundary: np.ndarray, xi_1: np.ndarray) -> WithinFit:
+    """How the ordered-phase trainable depth moves with the training time t (Xiao et al. 2020, §4).
+
+    The bulk eigenvalues of the ordered NTK fall like λ_bulk ∝ l·χ_1^l while λ_max → m·p*, so with
+    η = 2/λ_max a bulk mode has trained by step t when η·λ_bulk·t ≳ 1, i.e. at the boundary
+    ``u = l/ξ_1 − ln l = ln t + c(σ_w²)``. Fits u against ln t with one intercept per σ_w² column
+    (``boundary``: (S, T) crossing depths, NaN when censored; t = 0 is left out, and so are boundaries
+    shallower than :data:`ASYMPTOTIC_BOUNDARY_XI`·ξ_1, where the asymptotic form does not hold yet);
+    theory slope 1.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    keep = times > 0
+    groups = []
+    for s in range(boundary.shape[0]):
+        depth = np.asarray(boundary[s], dtype=np.float64)[keep]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = depth / xi_1[s] - np.log(depth)
+        asymptotic = depth >= ASYMPTOTIC_BOUNDARY_XI * xi_1[s]
+        groups.append((np.log(times[keep]), np.where(asymptotic, u, np.nan)))
+    return fit_within_groups(groups)

@@ -19,7 +19,9 @@ import numpy as np
 
 from ntk_bench.claims.core import ClaimResult, check, claim, not_run
 from ntk_bench.claims.papers import XIAO2020
+from ntk_bench.experiments.xiao2020.config import XiaoConfig, parse_experiment_config
 from ntk_bench.results import Run
+from ntk_bench.theory import mean_field_columns
 
 EXPERIMENT = ("xiao2020_fcn", "xiao2020_cnn")
 MIN_COLUMNS = 3  # a proportionality fit through the origin needs at least 3 uncensored σ_w² columns
@@ -121,31 +123,53 @@ def _pool_comparisons(runs: Sequence[Run]) -> Iterator[tuple[Run, dict]]:
     paper=XIAO2020,
     statement="At the same chaotic σ_w², CNN-P (global average pooling) keeps test accuracy above chance to "
     "a greater depth than CNN-F (flatten): pooling slows the mean predictor's decay (extra depth ~ξ_*·ln d). "
-    "A direction check: only the sign of the depth difference is tested; its size is reported.",
+    "The generalizing boundary is the first depth where test accuracy at the analysis time falls to chance "
+    "+ margin (chance: the largest test-class frequency; margin: experiment.analysis.chance_margin, or two "
+    "binomial standard errors at chance when null), judged once per label convention: as_given (the data "
+    "group's labels, the authors' recipe, whose constant-mode term carries the class imbalance of an "
+    "unstratified draw) and train_centred (1ᵀY = 0). A direction check: only the sign of the depth "
+    "difference is tested; its size is reported.",
     experiment="xiao2020_cnn",
-    conditions="xiao2020_cnn with both cnn_flatten and cnn_pool, chaotic σ_w² columns where at least one "
-    "of the two reaches chance + margin inside the depth grid",
+    conditions="xiao2020_cnn with both cnn_flatten and cnn_pool; chaotic σ_w² columns where both clearly "
+    "generalize at some depth (peak test accuracy ≥ chance + 2·margin: a boundary of a model that never "
+    "rises clearly above chance measures the test set's noise) and at least one reaches chance + margin "
+    "inside the depth grid; one result per label convention",
     expected="CNN-P reaches chance deeper in every such column (fraction 1)",
     tolerance="none: fraction of columns ≥ 1",
-    justification="The kernels are deterministic; the crossing depth moves with test-set sampling by less "
-    "than one step of the depth grid, while the predicted extra depth ξ_*·ln d is several steps.",
+    justification="A sign check needs no tolerance where both models clearly generalize: the extra depth "
+    "ξ_*·ln d is several grid steps (8.8-12.3 layers at d = 40, σ_w² = 3.0-2.5). Known limit, measured on "
+    "MNIST-1D (d = 40): the flatten readout barely generalizes on these randomly shifted signals (peak test "
+    "accuracy 0.22-0.24 at m = 60 against chance 0.10 and the clear-generalization level 0.198), so CNN-F's "
+    "boundary is where a weak signal sinks into the test noise and moves with the data draw (chance depth "
+    "14-18 at m = 64, n = 256 vs 37.6 at m = 60, n = 150, σ_w² = 3.0), while the mechanism itself is "
+    "measured without that noise by pool_slows_mean_predictor_decay and pool_extra_depth_log_d.",
 )
 def pool_generalizes_deeper(runs: Sequence[Run]) -> Iterator[ClaimResult]:
     for run, comparison in _pool_comparisons(runs):
-        informative = comparison.get("informative_columns", 0)
-        if not informative:
-            yield not_run("CNN-P vs CNN-F", "no chaotic column reaches chance in the depth grid", runs=[run])
-            continue
-        flat, pool = comparison["cnn_flatten_depth"], comparison["cnn_pool_depth"]
-        detail = (
-            f"chance depth CNN-F {[round(v, 1) for v in flat]} vs CNN-P {[round(v, 1) for v in pool]} at "
-            f"σ_w² {[round(v, 3) for v in comparison['sigma_w2']]}; theory extra depth ξ_*·ln d "
-            f"{[round(v, 1) for v in comparison['theory_extra_depth_xi_star_ln_d']]} (d = "
-            f"{comparison['spatial_positions_d']})"
-        )
-        yield check(
-            "CNN-P vs CNN-F", comparison["pool_deeper_fraction"], 1.0, 0.0, "ge", detail=detail, runs=[run]
-        )
+        by_labels = comparison.get("by_labels") or {run.summary.get("labels", "as_given"): comparison}
+        for convention, block in by_labels.items():
+            subject = f"CNN-P vs CNN-F, labels {convention}"
+            flat, pool = block["cnn_flatten_depth"], block["cnn_pool_depth"]
+            peak_f = [round(v, 2) for v in block.get("peak_test_accuracy_cnn_flatten", [])]
+            peak_p = [round(v, 2) for v in block.get("peak_test_accuracy_cnn_pool", [])]
+            level = comparison.get("clear_generalization_level", float("nan"))
+            peaks = f"peak test accuracy CNN-F {peak_f}, CNN-P {peak_p} against {level:.3f}"
+            if not block.get("informative_columns"):
+                reason = (
+                    "no chaotic column where both clearly generalize (peak test accuracy ≥ chance + "
+                    f"2·margin) and one reaches chance in the grid: {peaks}"
+                )
+                yield not_run(subject, reason, runs=[run])
+                continue
+            detail = (
+                f"chance depth CNN-F {[round(v, 1) for v in flat]} vs CNN-P {[round(v, 1) for v in pool]} at "
+                f"σ_w² {[round(v, 3) for v in comparison['sigma_w2']]} (NaN: censored, counted as beyond the "
+                f"grid); informative columns {block.get('informative')} ({peaks}); theory extra depth "
+                "ξ_*·ln d "
+                f"{[round(v, 1) for v in comparison['theory_extra_depth_xi_star_ln_d']]} (d = "
+                f"{comparison['spatial_positions_d']})"
+            )
+            yield check(subject, block["pool_deeper_fraction"], 1.0, 0.0, "ge", detail=detail, runs=[run])
 
 
 ASYMPTOTIC_DEPTH_XI = 5.0  # "deep": the grid reaches ≥ 5 ξ_* (the mean predictor has decayed by ≥ e^-5)
@@ -254,4 +278,203 @@ def finite_width_improves(runs: Sequence[Run]) -> Iterator[ClaimResult]:
             detail=detail,
             runs=[run],
             extra_ok=decreasing,
+        )
+
+
+# ------------------------------------------------------------------------ the theory behind the boundaries
+
+
+def _column_theory(run: Run) -> tuple[XiaoConfig, dict]:
+    """The run's grid and its mean-field quantities, recomputed from the run's config (never from what the
+    run wrote)."""
+    xc = parse_experiment_config(run.config["experiment"])
+    model = dict(run.config["model"])
+    sigma_b2 = xc.sigma_b2 if xc.sigma_b2 is not None else float(model.get("sigma_b2", 0.0))
+    activation = str(model.get("activation", "erf"))
+    return xc, mean_field_columns(activation, xc.sigma_w2, sigma_b2)
+
+
+TIME_SLOPE_TOLERANCE = 0.1
+FCN_LIKE_BULK = ("fcn", "cnn_flatten")
+MIN_TIME_COLUMNS = 2
+
+
+@claim(
+    id="xiao2020.trainable_depth_log_t",
+    paper=XIAO2020,
+    statement="The ordered side's trainable depth is not a fixed multiple of ξ_1: it grows by one ξ_1 per "
+    "e-fold of training time. The bulk eigenvalues fall like λ_bulk ∝ l·χ_1^l while λ_max → m·p*, so at "
+    "η = 2/λ_max a bulk mode has trained by step t when η·λ_bulk·t ≳ 1: at the boundary "
+    "u = l/ξ_1 − ln l = ln t + c(σ_w²). The authors' 8·ξ_1 line is this law at their t.",
+    experiment=EXPERIMENT,
+    conditions=f"FCN and CNN-F heat maps with ≥ 3 times and ≥ {MIN_TIME_COLUMNS} ordered σ_w² columns whose "
+    "boundary lies inside the depth grid, ≥ 2·ξ_1 deep (the asymptotic regime), at ≥ 2 times; one common "
+    "slope of u against ln t with a free intercept per column",
+    expected="slope 1",
+    tolerance=f"absolute {TIME_SLOPE_TOLERANCE}",
+    justification="The law is asymptotic (λ_bulk ∝ l·χ_1^l up to O(1/l) corrections) and the boundary is "
+    "read on a discrete depth grid; the fit's standard error is ~0.015 on the FCN grid (measured slope 0.970 "
+    "± 0.014 over 33 boundary points, 7 columns). 0.1 allows those corrections and rejects the factor-of-2 "
+    "errors that a wrong ξ_1 (e.g. −1/ln χ_1² ) or a per-step learning-rate error would give.",
+)
+def trainable_depth_log_t(runs: Sequence[Run]) -> Iterator[ClaimResult]:
+    for subject, run, entry in _fits(runs, "ordered_trainable_depth"):
+        if subject.split()[0] not in FCN_LIKE_BULK:
+            fit = (entry or {}).get("time_fit") or {}
+            reason = (
+                f"the λ_bulk ∝ l·χ_1^l law is the FCN's (and CNN-F's); a pooled kernel's bulk mixes the d "
+                f"spatial modes (measured slope {fit.get('slope', float('nan')):.3f} ± "
+                f"{fit.get('stderr', float('nan')):.3f}, reported, not judged)"
+            )
+            yield not_run(subject, reason, runs=[run])
+            continue
+        fit = (entry or {}).get("time_fit") or {}
+        if fit.get("n_groups", 0) < MIN_TIME_COLUMNS or not np.isfinite(fit.get("stderr", np.nan)):
+            yield not_run(
+                subject, f"fewer than {MIN_TIME_COLUMNS} ordered columns cross at ≥ 2 times", runs=[run]
+            )
+            continue
+        detail = (
+            f"slope {fit['slope']:.3f} ± {fit['stderr']:.3f} over {fit['n_points']} boundary points in "
+            f"{fit['n_groups']} ordered columns"
+        )
+        yield check(subject, fit["slope"], 1.0, TIME_SLOPE_TOLERANCE, "abs", detail=detail, runs=[run])
+
+
+# the ordered bulk ∝ L·χ_1^L must stay this far above float64's ε relative to λ_max ≈ m·p* to be resolved
+RESOLVED_BULK = 1e-10
+MAX_DECADES_LOST = 1.0
+
+
+@claim(
+    id="xiao2020.ordered_mean_predictor_data_dependent",
+    paper=XIAO2020,
+    statement="In the ordered phase the mean predictor stays data-dependent at any depth: Θ^l → p*·11ᵀ "
+    "plus a bulk of size O(l·χ_1^l), and Θ⁻¹ on centred labels lives in that bulk, cancelling its scale, so "
+    "P(Θ)Ŷ stays O(1) while the chaotic phase's decays like l·(χ_c*/χ_1)^l. Where such a network trains, "
+    "it generalizes.",
+    experiment=EXPERIMENT,
+    conditions="ordered σ_w² columns whose bulk is resolved in float64 at the deepest grid depth L "
+    f"(L·χ_1^L ≥ {RESOLVED_BULK:g}; columns below are float64-limited, not a statement of the theory, and "
+    "reported as such)",
+    expected=f"the data-dependent mean predictor loses < {MAX_DECADES_LOST:g} decade from depth 1 to L",
+    tolerance=f"log10 drop ≥ −{MAX_DECADES_LOST:g}",
+    justification="Deterministic kernels. Measured on the FCN grid (depth 100): resolved ordered columns "
+    "lose "
+    "0.00-0.16 decades while chaotic ones lose 1.2-15.6; unresolved columns (L·χ_1^L ~ 1e-12 and below) "
+    "lose ~15 decades to round-off, which is why they are excluded.",
+)
+def ordered_mean_predictor_data_dependent(runs: Sequence[Run]) -> Iterator[ClaimResult]:
+    for subject, run, entry in _fits(runs, "mean_predictor_decay"):
+        drop = (entry or {}).get("log10_drop_over_grid")
+        if not drop:
+            yield not_run(subject, "the run has no mean-predictor drop (older results)", runs=[run])
+            continue
+        xc, theory = _column_theory(run)
+        depth = float(xc.depths[-1])
+        ordered = np.asarray(theory["phase"]) == "ordered"
+        resolved = ordered & (depth * theory["chi_1"] ** depth >= RESOLVED_BULK)
+        values = np.asarray(drop["value"], dtype=np.float64)
+        if not resolved.any():
+            yield not_run(subject, f"no ordered column is resolved in float64 at depth {depth:g}", runs=[run])
+            continue
+        detail = (
+            f"log10 drop {[round(v, 2) for v in values[resolved]]} at σ_w² "
+            f"{[round(v, 3) for v in np.asarray(xc.sigma_w2)[resolved]]}; float64-limited ordered columns "
+            f"{[round(v, 3) for v in np.asarray(xc.sigma_w2)[ordered & ~resolved]]}"
+        )
+        yield check(
+            subject, float(np.min(values[resolved])), -MAX_DECADES_LOST, 0.0, "ge", detail=detail, runs=[run]
+        )
+
+
+OFFDIAGONAL_REACH = 10.0  # judged where the deepest depth is ≥ 10·ξ_c*: the deviation ∝ χ_c*^L ≤ e^-10
+OFFDIAGONAL_TOLERANCE = 1e-3
+
+
+@claim(
+    id="xiao2020.chaotic_offdiagonal_limit",
+    paper=XIAO2020,
+    statement="In the chaotic phase the NTK's off-diagonal entries tend to a data-independent constant: "
+    "every correlation tends to c*, and Θ^{l+1}_ab = q*·c* + χ_c*·Θ^l_ab has the fixed point "
+    "q*·c*/(1 − χ_c*) (the same for FCN, CNN-F and CNN-P: every position pair converges to it).",
+    experiment=EXPERIMENT,
+    conditions=f"chaotic σ_w² columns whose deepest grid depth is ≥ {OFFDIAGONAL_REACH:g}·ξ_c*; mean of the "
+    "train NTK's off-diagonal entries there",
+    expected="q*·c*/(1 − χ_c*) from mean-field theory at the run's σ's (recomputed from its config)",
+    tolerance=f"relative {OFFDIAGONAL_TOLERANCE:g}",
+    justification="The approach is geometric, deviation ∝ χ_c*^L ≤ e^-10 = 4.5e-5 at L ≥ 10·ξ_c*; measured "
+    "relative errors are 14-18 times χ_c*^L (FCN grid, depth 100: 2.9e-4 at L = 10.9·ξ_c*, 6.5e-7 at 16.5), "
+    "so 1e-3 covers the prefactor; an error in q*, c* or χ_c* of 0.1% fails.",
+)
+def chaotic_offdiagonal_limit(runs: Sequence[Run]) -> Iterator[ClaimResult]:
+    for subject, run, entry in _fits(runs, "chaotic_offdiagonal_limit"):
+        if not entry:
+            yield not_run(subject, "the run has no off-diagonal record (older results)", runs=[run])
+            continue
+        xc, theory = _column_theory(run)
+        depth = float(xc.depths[-1])
+        chaotic = np.flatnonzero(np.asarray(theory["phase"]) == "chaotic")
+        limit = theory["q_star"] * theory["c_star"] / (1.0 - theory["chi_c_star"])
+        measured = dict(zip(entry["sigma_w2"], entry["measured"], strict=True))
+        judged = [s for s in chaotic if depth >= OFFDIAGONAL_REACH * theory["xi_c_star"][s]]
+        if not judged:
+            reason = f"no chaotic column whose depth grid reaches {OFFDIAGONAL_REACH:g}·ξ_c*"
+            yield not_run(subject, reason, runs=[run])
+            continue
+        errors = [abs(measured[xc.sigma_w2[s]] / limit[s] - 1.0) for s in judged]
+        worst = int(np.argmax(errors))
+        detail = (
+            f"relative error {[f'{e:.1e}' for e in errors]} at σ_w² "
+            f"{[round(xc.sigma_w2[s], 3) for s in judged]}"
+            f" (depth {depth:g}); worst: measured {measured[xc.sigma_w2[judged[worst]]]:.6g} vs theory "
+            f"{limit[judged[worst]]:.6g}"
+        )
+        yield check(subject, float(max(errors)), 0.0, OFFDIAGONAL_TOLERANCE, "abs", detail=detail, runs=[run])
+
+
+POOL_SLOPE_TOLERANCE = 0.02
+POOL_INTERCEPT_TOLERANCE = 0.1  # the ratio within 10% of d itself
+
+
+@claim(
+    id="xiao2020.pool_extra_depth_log_d",
+    paper=XIAO2020,
+    statement="CNN-P's extra depth is ξ_*·ln d: in the chaotic phase the pooled train kernel's diagonal "
+    "grows "
+    "like χ_1^l/d instead of χ_1^l, so the data-dependent mean predictor of CNN-P is d times CNN-F's at "
+    "depth, ln(rms_P/rms_F) → ln d, and CNN-P reaches any level ξ_*·ln d layers later.",
+    experiment="xiao2020_pool_depth",
+    conditions="xiao2020_pool_depth: ≥ 2 signal lengths d, chaotic σ_w² columns; ln(rms_P/rms_F) at the "
+    "deepest depth where both mean predictors are above the round-off floor, fitted against ln d",
+    expected="slope 1 (and intercept 0: the ratio tends to d itself)",
+    tolerance=f"slope absolute {POOL_SLOPE_TOLERANCE}; intercept absolute {POOL_INTERCEPT_TOLERANCE}",
+    justification="Deterministic kernels; the residual is the ratio's approach to its plateau at the deepest "
+    "depth (measured ≤ 0.004 in ln ratio at d = 80, depth 55-60, and the fit's 95% interval is ±0.0012; "
+    "intercept −0.006 at the default, −0.056 at m = 10 where round-off cuts the deepest resolved depth). A "
+    "d-independent shift (slope 0) or ξ_*·ln d/2 (slope 0.5) fails by far.",
+)
+def pool_extra_depth_log_d(runs: Sequence[Run]) -> Iterator[ClaimResult]:
+    for run in runs:
+        fit = run.summary.get("slope_vs_log_d") or {}
+        subject = f"CNN-P vs CNN-F over d = {run.summary.get('lengths')} ({run.path.name})"
+        if not np.isfinite(fit.get("slope", np.nan)):
+            yield not_run(subject, "fewer than 2 resolved signal lengths", runs=[run])
+            continue
+        intercept_ok = abs(fit["intercept"]) <= POOL_INTERCEPT_TOLERANCE
+        detail = (
+            f"slope {fit['slope']:.4f} [{fit['ci_low']:.4f}, {fit['ci_high']:.4f}], intercept "
+            f"{fit['intercept']:.4f} ({'ok' if intercept_ok else 'NOT within'} ±{POOL_INTERCEPT_TOLERANCE}); "
+            f"extra depth {np.round(run.summary['extra_depth'], 2).tolist()} vs ξ_*·ln d "
+            f"{np.round(run.summary['theory_extra_depth'], 2).tolist()}"
+        )
+        yield check(
+            subject,
+            fit["slope"],
+            1.0,
+            POOL_SLOPE_TOLERANCE,
+            "abs",
+            detail=detail,
+            runs=[run],
+            extra_ok=intercept_ok,
         )

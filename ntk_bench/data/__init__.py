@@ -84,8 +84,17 @@ def prepare(raw: RawData, cfg: DataConfig) -> Dataset:
         "n_test", cfg.n_test, len(labels_test), f"the {cfg.name} test pool{subset}", 0
     )
     rng = np.random.default_rng(cfg.seed)
-    train_idx = preprocess.subsample_indices(len(labels_train), n_train, rng)
-    test_idx = preprocess.subsample_indices(len(labels_test), n_test, rng)
+    if cfg.stratify:
+        where = "the {} {} pool" + subset
+        train_idx = preprocess.stratified_indices(
+            labels_train, n_train, len(classes), rng, "n_train", where.format(cfg.name, "train")
+        )
+        test_idx = preprocess.stratified_indices(
+            labels_test, n_test, len(classes), rng, "n_test", where.format(cfg.name, "test")
+        )
+    else:
+        train_idx = preprocess.subsample_indices(len(labels_train), n_train, rng)
+        test_idx = preprocess.subsample_indices(len(labels_test), n_test, rng)
     pool_sizes = {"train": len(labels_train), "test": len(labels_test)}
     x_train, labels_train = x_train[train_idx], labels_train[train_idx]
     x_test, labels_test = x_test[test_idx], labels_test[test_idx]

@@ -25,6 +25,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "n_test": 256,
     "classes": None,
     "seed": 0,
+    "stratify": False,
     "standardize": True,
     "normalize": True,
     "one_hot": True,
@@ -63,6 +64,7 @@ class DataConfig:
     n_test: int | None
     classes: tuple[int, ...] | None
     seed: int
+    stratify: bool
     standardize: bool
     normalize: bool
     one_hot: bool
@@ -85,6 +87,7 @@ class DataConfig:
             "n_test": self.n_test,
             "classes": None if self.classes is None else list(self.classes),
             "seed": self.seed,
+            "stratify": self.stratify,
             "standardize": self.standardize,
             "normalize": self.normalize,
             "one_hot": self.one_hot,
@@ -183,6 +186,7 @@ def parse_config(cfg: Mapping[str, Any]) -> DataConfig:
         n_test=_int("n_test", raw["n_test"], 0, allow_none=True),
         classes=classes,
         seed=_int("seed", raw["seed"], 0),
+        stratify=_bool("stratify", raw["stratify"]),
         standardize=_bool("standardize", raw["standardize"]),
         normalize=_bool("normalize", raw["normalize"]),
         one_hot=_bool("one_hot", raw["one_hot"]),

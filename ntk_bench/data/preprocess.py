@@ -59,6 +59,30 @@ def subsample_indices(available: int, n: int, rng: np.random.Generator) -> np.nd
     return np.sort(rng.choice(available, size=n, replace=False)).astype(np.int64)
 
 
+def stratified_indices(
+    labels: np.ndarray, n: int, num_classes: int, rng: np.random.Generator, key: str, where: str
+) -> np.ndarray:
+    """``n`` distinct indices with every class equally represented, in increasing order.
+
+    Each of the C classes gets ⌊n/C⌋ examples and a random n mod C of them one more (so the class counts
+    differ by at most one and, for n a multiple of C, the one-hot targets' training mean is exactly 1/C:
+    1ᵀY = 0 after ``center_labels``). Within a class the draw is uniform without replacement.
+    """
+    counts = np.full(num_classes, n // num_classes, dtype=np.int64)
+    counts[rng.permutation(num_classes)[: n % num_classes]] += 1
+    chosen = []
+    for c in range(num_classes):
+        pool = np.flatnonzero(labels == c)
+        if counts[c] > len(pool):
+            smallest = int(np.bincount(labels, minlength=num_classes).min())
+            raise ConfigError(
+                f"data.{key}={n} with stratify=true needs {counts[c]} examples of class {c} but {where} holds"
+                f" {len(pool)} (allowed: {key} <= {num_classes}·{smallest} = {num_classes * smallest})"
+            )
+        chosen.append(rng.choice(pool, size=int(counts[c]), replace=False))
+    return np.sort(np.concatenate(chosen)).astype(np.int64)
+
+
 def standardize(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature z-score with training statistics: ``(x − μ_train) / σ_train``; ``σ_train = 0`` → 0."""
     mean = x_train.mean(axis=0)

@@ -18,6 +18,7 @@ EXPERIMENTS: dict[str, str] = {
     "spectrum": "ntk_bench.experiments.spectrum:run_spectrum",
     "xiao2020_fcn": "ntk_bench.experiments.xiao2020:run_xiao2020",
     "xiao2020_cnn": "ntk_bench.experiments.xiao2020:run_xiao2020",
+    "xiao2020_pool_depth": "ntk_bench.experiments.xiao2020.pool_depth:run_pool_depth",
     "lee2019_linearization": "ntk_bench.experiments.lee2019:run_lee2019",
     "jacot2018_convergence": "ntk_bench.experiments.jacot2018:run_jacot2018",
     "hanin_nica_fluctuations": "ntk_bench.experiments.hanin_nica:run_hanin_nica",

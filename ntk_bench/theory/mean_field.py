@@ -17,9 +17,9 @@ Conventions for the degenerate cases (all documented per function):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy.optimize import brentq
@@ -392,3 +392,24 @@ def mean_field_summary(
         p_star=math.nan if diverged else _p_star(q, chi1, label),
         phase=label,
     )
+
+
+COLUMN_FIELDS = ("q_star", "c_star", "chi_1", "chi_c_star", "xi_1", "xi_c_star", "xi_star")
+
+
+def mean_field_columns(
+    activation: ActivationLike, sigma_w2: Sequence[float], sigma_b2: float, *, workers: int = 1
+) -> dict[str, Any]:
+    """:func:`mean_field_summary` over a grid of σ_w² at one σ_b² (the columns of a heat map): a float64
+    array per quantity of :data:`COLUMN_FIELDS`, ``phase`` (one label per column) and
+    ``critical_sigma_w2`` (the column where χ_1 = 1), computed on ``workers`` threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        summaries = list(pool.map(lambda w2: mean_field_summary(activation, w2, sigma_b2), sigma_w2))
+    columns: dict[str, Any] = {
+        key: np.array([getattr(m, key) for m in summaries], dtype=np.float64) for key in COLUMN_FIELDS
+    }
+    columns["phase"] = [m.phase for m in summaries]
+    columns["critical_sigma_w2"] = critical_sigma_w2(activation, sigma_b2)
+    return columns
