@@ -134,7 +134,11 @@ def redraw_figures(path: Path, quiet: bool = False) -> int:
 
     drawn = 0
     for run in load_runs(path):
-        figures = render_figures(run)
+        try:
+            figures = render_figures(run)
+        except Exception as err:  # e.g. a baseline copy without arrays.npz: the other runs still draw
+            print(f"figures: {run.path}: not drawn ({type(err).__name__}: {str(err).splitlines()[0]})")
+            continue
         drawn += len(figures)
         if not quiet:
             note = "" if figure_renderer(run.experiment) else " (no figure renderer registered)"
