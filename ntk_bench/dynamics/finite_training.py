@@ -12,7 +12,9 @@ The network of depth L is ``readout ∘ block^L ∘ stem`` (the registry's piece
 are drawn with exactly the key sequence of ``stax.serial(stem, block, …, block, readout)``
 (``Network.at_depth``), so a trainer reproduces that network's function to round-off.
 
-Training (REFERENCE §5). Full batch (``batch_size=None``): ``L(θ) = ½‖f(X; θ) − Y‖²`` summed over the m
+Training (Lee et al. 2019, "Wide Neural Networks of Any Depth Evolve as Linear Models Under Gradient
+Descent"; units: :mod:`ntk_bench.dynamics.learning_rates`). Full batch (``batch_size=None``):
+``L(θ) = ½‖f(X; θ) − Y‖²`` summed over the m
 examples and C outputs (the units of :mod:`ntk_bench.dynamics.kernel_regression`), ``optax.sgd(η)``.
 Minibatch SGD (``batch_size=b``): each step uses b examples drawn without replacement (a fresh permutation of
 the training set per epoch of ⌊m/b⌋ steps, from the seed's own key, shared by every σ_w² of that seed) and the
@@ -20,7 +22,8 @@ loss ``(m/b)·½‖f(X_b; θ) − Y_b‖²``, an unbiased estimate of L: in expe
 GD step with the same η, so k SGD steps are compared with k GD steps of the kernel prediction (Lee et al.
 2019's linearised dynamics, in expectation). Its Hessian at a batch is ≈ (m/b)·Θ_bb, so the stability bound
 is η < 2/λ_max^SGD with λ_max^SGD = max over batches of λ_max((m/b)·Θ_bb) ≥ λ_max(Θ) in practice
-(:func:`sgd_lambda_max`).
+(:func:`~ntk_bench.dynamics.learning_rates.minibatch_critical_learning_rate` gives it in the mean-loss units:
+divide by m·C).
 
 With ``center=True`` the network's output is ``f(x; θ) − f(x; θ_0)``, so f_0 = 0 exactly as in the
 infinite-width mean predictor it is compared with (the random initial function has variance K(x, x) at every
@@ -95,26 +98,6 @@ def validate_batch_size(batch_size: int | None, n_train: int) -> int | None:
         f"batch_size={batch_size} is larger than the training set (m = {n_train}); allowed: 1..{n_train}",
     )
     return int(batch_size)
-
-
-def sgd_lambda_max(kernel: np.ndarray, batch_size: int | None, *, batches: int = 16, seed: int = 0) -> float:
-    """λ_max^SGD: the largest λ_max((m/b)·Θ_bb) over ``batches`` random minibatches of the train NTK Θ.
-
-    The Hessian of the minibatch loss ``(m/b)·½‖f(X_b) − Y_b‖²`` of a network in the kernel regime is
-    (m/b)·Θ_bb, so SGD at step η is stable on every batch iff η < 2/λ_max^SGD. Full batch (``None`` or b = m):
-    λ_max(Θ). In the ordered phase Θ ≈ p*·11ᵀ and both are ≈ m·p*; deep in the chaotic phase Θ → Θ_aa·I and
-    λ_max^SGD ≈ (m/b)·λ_max(Θ) (Xiao et al. 2020, REFERENCE §4).
-    """
-    kernel = np.asarray(kernel, dtype=np.float64)
-    m = len(kernel)
-    if batch_size is None or batch_size >= m:
-        return float(np.linalg.eigvalsh(kernel)[-1])
-    rng = np.random.default_rng(seed)
-    best = 0.0
-    for _ in range(batches):
-        idx = rng.choice(m, size=batch_size, replace=False)
-        best = max(best, float(np.linalg.eigvalsh(kernel[np.ix_(idx, idx)])[-1]))
-    return best * m / batch_size
 
 
 class FiniteTrainer:

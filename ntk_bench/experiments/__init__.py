@@ -24,6 +24,7 @@ EXPERIMENTS: dict[str, str] = {
     "hanin_nica_fluctuations": "ntk_bench.experiments.hanin_nica:run_hanin_nica",
     "lr_threshold": "ntk_bench.experiments.lr_threshold:run_lr_threshold",
     "phase_diagram": "ntk_bench.experiments.phase_diagram:run_phase_diagram",
+    "schoenholz2017_trainability": "ntk_bench.experiments.trainability:run_trainability",
 }
 
 

@@ -1,0 +1,264 @@
+"""``experiment=schoenholz2017_trainability`` and the SGD/float32 FiniteTrainer it uses (tiny configs)."""
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+import optax
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from ntk_bench.architectures import Network, model_spec_from_config
+from ntk_bench.claims.core import evaluate_claims, registered_claims
+from ntk_bench.cli import CONF_DIR
+from ntk_bench.dynamics.finite_training import BATCH_STREAM, FiniteTrainer
+from ntk_bench.errors import ConfigError
+from ntk_bench.experiments.trainability import NAME, parse_config
+from ntk_bench.results import Run, load_run
+from ntk_bench.runner import run_job
+
+
+def _spec(name, **overrides):
+    cfg = {"name": name, "depth": 3, "width": 8, "activation": "erf", "sigma_w2": 1.0, "sigma_b2": 0.05}
+    if name == "resnet":
+        cfg["gamma"] = 0.5
+    return model_spec_from_config({**cfg, **overrides})
+
+
+# ------------------------------------------------------------------------------------------- the trainer
+
+
+def test_minibatch_sgd_equals_a_manual_loop_over_the_same_batches():
+    """(m/b)-scaled batch loss, one permutation per epoch from the seed's batch key, f_0 kept."""
+    rng = np.random.default_rng(0)
+    m, b = 12, 4
+    x, x_test, y = rng.normal(size=(m, 5)), rng.normal(size=(3, 5)), rng.normal(size=(m, 2))
+    sigma_w2, lr, seed, steps = 1.7, 0.01, 5, [2, 7]
+    run = FiniteTrainer(Network(_spec("fcn", depth=2), 0, out_dim=2), 2, center=False, batch_size=b).run(
+        x, y, x_test, [sigma_w2], 0.05, [lr], [seed], steps
+    )
+    init_fn, apply_fn, _ = Network(_spec("fcn", depth=2, sigma_w2=sigma_w2), 0, 2).at_depth(2)
+    _, params = init_fn(jax.random.PRNGKey(seed), x.shape)
+    np.testing.assert_allclose(run.initial_train[0, 0], apply_fn(params, x), rtol=1e-10, atol=1e-12)
+    key = jax.random.fold_in(jax.random.PRNGKey(seed), BATCH_STREAM)
+    optimizer = optax.sgd(lr)
+    state = optimizer.init(params)
+    grad = jax.grad(lambda p, xb, yb: (m / b) * 0.5 * ((apply_fn(p, xb) - yb) ** 2).sum())
+    for k in range(steps[-1]):
+        order = np.asarray(jax.random.permutation(jax.random.fold_in(key, k // (m // b)), m))
+        idx = order[(k % (m // b)) * b : (k % (m // b) + 1) * b]
+        updates, state = optimizer.update(grad(params, x[idx], y[idx]), state, params)
+        params = optax.apply_updates(params, updates)
+        if k + 1 in steps:
+            j = steps.index(k + 1)
+            np.testing.assert_allclose(run.train[0, 0, j], apply_fn(params, x), rtol=1e-9, atol=1e-11)
+            np.testing.assert_allclose(run.test[0, 0, j], apply_fn(params, x_test), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("name", ["resnet", "cnn_pool"])
+def test_scanned_blocks_equal_the_stax_network(name):
+    spec = _spec(name)
+    ndim = 1 if spec.is_convolutional else 0
+    x = np.random.default_rng(1).normal(size=(4, 6, 2) if ndim else (4, 6))
+    run = FiniteTrainer(Network(spec, ndim, out_dim=3), 3, center=False).run(
+        x, np.zeros((4, 3)), x, [spec.sigma_w2], spec.sigma_b2, [0.0], [2], [0]
+    )
+    init_fn, apply_fn, _ = Network(spec, ndim, 3).at_depth(3)
+    _, params = init_fn(jax.random.PRNGKey(2), x.shape)
+    np.testing.assert_allclose(run.train[0, 0, 0], apply_fn(params, x), rtol=1e-10, atol=1e-12)
+
+
+def test_float32_training_runs_in_float32_and_tracks_float64():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(16, 6)), rng.normal(size=(16, 2))
+    net = Network(_spec("fcn", width=32), 0, out_dim=2)
+    args = (x, y, x, [1.0, 2.0], 0.05, [0.01, 0.01], [0], [20])
+    low = FiniteTrainer(net, 3, batch_size=8, dtype="float32")
+    assert all(p.dtype == np.float32 for p in jax.tree_util.tree_leaves(low.init_params([0], x.shape)))
+    f32, f64 = low.run(*args), FiniteTrainer(net, 3, batch_size=8).run(*args)
+    assert not np.allclose(f32.train, f64.train, rtol=1e-9, atol=0)  # really another precision
+    np.testing.assert_allclose(f32.train, f64.train, rtol=1e-3, atol=1e-4)
+
+
+# -------------------------------------------------------------------------------------------- the config
+
+BASE = {
+    "name": NAME,
+    "networks": [{"name": "fcn"}],
+    "sigma_w2": [1.0, 2.0],
+    "depths": [1, 2],
+    "steps": [5],
+    "batch_size": 4,
+}
+MODEL = {"activation": "erf"}
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"width": 0}, r"experiment.width=0 must be an integer in \[1, 8192\]"),
+        ({"depths": [0, 3]}, r"experiment.depths entry=0 must be an integer in \[1, 1000\]"),
+        ({"depths": [2, 1001]}, r"experiment.depths entry=1001"),
+        ({"steps": [0, 10]}, r"experiment.steps entry=0 must be an integer in \[1, 1000000\]"),
+        ({"steps": [10, 5]}, "must be increasing"),
+        ({"batch_size": 0}, r"experiment.batch_size=0 must be an integer"),
+        ({"lr_factor": 1.5}, r"experiment.lr_factor=1.5 sets η above the SGD stability bound"),
+        ({"dtype": "float16"}, "unknown experiment.dtype 'float16'; allowed: float64, float32"),
+        ({"networks": [{"name": "mlp"}]}, "mlp"),
+        ({"networks": [{"name": "fcn", "dropout": 0.1}]}, r"unknown key experiment.networks\[0\].dropout"),
+        ({"networks": [{"name": "fcn"}, {"name": "fcn"}]}, "lists fcn_erf twice"),
+        ({"networks": [{"name": "fcn", "depths": [3]}]}, "at least 2 depths"),
+        ({"seeds": 0}, r"experiment.seeds=0 must be an integer in \[1, 1000\]"),
+        ({"bogus": 1}, "unknown key experiment.bogus"),
+    ],
+)
+def test_bad_config_is_one_line_config_error(change, fragment):
+    with pytest.raises(ConfigError, match=fragment) as info:
+        parse_config({**BASE, **change}, MODEL)
+    assert "\n" not in str(info.value)
+
+
+def test_above_critical_needs_the_opt_in():
+    assert parse_config({**BASE, "lr_factor": 3.0, "allow_above_critical": True}, MODEL).lr_factor == 3.0
+
+
+def _config(overrides):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return OmegaConf.to_container(compose(config_name="config", overrides=overrides), resolve=True)
+
+
+def test_cli_batch_larger_than_training_set_exits_2_and_writes_nothing(tmp_path):
+    env = {**os.environ, "NTK_BENCH_QUIET": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "ntk_bench.cli",
+        f"experiment={NAME}",
+        "tracker=none",
+        "experiment.n_train=16",
+        "experiment.batch_size=32",
+        f"hydra.run.dir={tmp_path}",
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, cwd=Path(CONF_DIR).parent, timeout=120
+    )
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ntk-bench: error:")]
+    assert errors == [
+        "ntk-bench: error: batch_size=32 is larger than the training set (m = 16); allowed: 1..16"
+    ]
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_cnn_on_flat_data_is_refused(tmp_path):
+    overrides = ["data=synthetic", "experiment.n_train=16", "experiment.downsample=1"]
+    cfg = _config(
+        [f"experiment={NAME}", "tracker=none", *overrides, "experiment.networks=[{name: cnn_pool}]"]
+    )
+    with pytest.raises(ConfigError, match="is a CNN and needs image or signal inputs"):
+        run_job(cfg, tmp_path)
+    assert not (tmp_path / "results.json").exists()
+
+
+# ------------------------------------------------------------------------------------------ end to end
+
+TINY = [
+    f"experiment={NAME}",
+    "tracker=none",
+    "experiment.networks=[{name: fcn, activation: erf}, {name: resnet, activation: erf, gamma: 0.5},"
+    " {name: cnn_pool, activation: erf, depths: [1, 4], downsample: 8}]",
+    "experiment.sigma_w2=[0.5,1.0,3.0]",
+    "experiment.depths=[1,3,6]",
+    "experiment.width=16",
+    "experiment.steps=[5,40]",
+    "experiment.batch_size=8",
+    "experiment.n_train=32",
+    "experiment.n_test=32",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    job_dir = tmp_path_factory.mktemp("trainability")
+    run_job(_config(TINY), job_dir)
+    return load_run(job_dir)
+
+
+def test_end_to_end_stores_maps_analysis_and_figures(tiny_run):
+    arrays, summary = tiny_run.arrays, tiny_run.summary
+    assert summary["networks"] == ["fcn_erf", "resnet_erf_dense", "cnn_pool_erf"]
+    assert arrays["fcn_erf/finite_train_accuracy"].shape == (3, 3, 2, 2)  # (S, D, R, T)
+    assert arrays["cnn_pool_erf/finite_test_accuracy"].shape == (3, 2, 2, 2)
+    assert arrays["fcn_erf/infinite_train_accuracy"].shape == (3, 3, 2)
+    assert summary["training_dtype"] == "float32" and summary["optimizer"] == "minibatch SGD"
+    assert summary["cnn_pool_erf"]["input_shape"] == [5, 1] and summary["fcn_erf"]["input_shape"] == [10]
+    # real training: the shallow ordered networks learn their training set beyond chance
+    assert np.nanmean(arrays["fcn_erf/finite_train_accuracy"][0, 0, :, -1]) > summary["chance_train"] + 0.3
+    eta = arrays["fcn_erf/eta"]
+    assert np.all(eta > 0) and np.all(eta * arrays["fcn_erf/lambda_max_sgd"] <= 2 * 0.5 + 1e-12)
+    b = summary["fcn_erf"]["boundary"]
+    assert len(b["depth"]) == 3 and len(b["seed_depths"]) == 2 and "infinite_fit" in b
+    assert "resnet_erf_dense" in summary["resnet_vs_fcn"]
+    assert not summary["resnet_erf_dense"]["plain_mean_field"]
+    # drawn by the runner from the stored results (report/trainability.py via the figure registry)
+    for name in ("maps_fcn_erf", "maps_cnn_pool_erf", "boundaries", "resnet_vs_fcn"):
+        assert (tiny_run.path / f"trainability_{name}.png").exists()
+
+
+def test_claims_evaluate_on_the_run_and_detect_a_wrong_one(tiny_run):
+    claims = [c for c in registered_claims() if c.id.startswith("trainability.")] or None
+    if claims is None:
+        from ntk_bench.claims import load_claim_modules
+
+        load_claim_modules()
+        claims = [c for c in registered_claims() if c.id.startswith("trainability.")]
+    assert {c.id for c in claims} == {
+        "trainability.boundary_xi_c",
+        "trainability.finite_matches_infinite",
+        "trainability.resnet_deeper_than_fcn",
+    }
+    results = evaluate_claims([tiny_run], claims)
+    assert results and all("error evaluating" not in r.detail for r in results)
+    # a run whose finite networks disagree with the kernel by 0.5 in test accuracy must fail
+    document = copy.deepcopy(tiny_run.document)
+    ag = document["summary"]["fcn_erf"]["agreement"]
+    ag.update(cells=5, mean_abs_test_diff=0.5, margin=0.05)
+    wrong = Run(tiny_run.path, document)
+    verdicts = [r.verdict for r in evaluate_claims([wrong], claims) if r.subject == "fcn_erf"]
+    assert "fail" in verdicts
+    # a ResNet that stops training shallower than the FCN fails the ResNet claim
+    document = copy.deepcopy(tiny_run.document)
+    document["summary"]["resnet_vs_fcn"]["resnet_erf_dense"].update(
+        informative_columns=1, fcn_boundary=[5.0, 5.0, 5.0], resnet_boundary=[1.5, 1.5, 1.5]
+    )
+    document["summary"]["resnet_erf_dense"]["boundary"]["seed_sd"] = [0.0, 0.0, 0.0]
+    results = evaluate_claims([Run(tiny_run.path, document)], claims)
+    assert [r.verdict for r in results if r.claim_id == "trainability.resnet_deeper_than_fcn"] == ["fail"]
+
+
+def test_divergent_runs_are_kept_with_their_reason(tmp_path):
+    overrides = [
+        *TINY[:2],
+        "experiment.networks=[{name: fcn, activation: erf}]",
+        "experiment.sigma_w2=[1.0]",
+        "experiment.depths=[1,2]",
+        "experiment.width=16",
+        "experiment.steps=[20]",
+        "experiment.batch_size=8",
+        "experiment.n_train=16",
+        "experiment.n_test=16",
+        "experiment.lr_factor=50",
+        "experiment.allow_above_critical=true",
+    ]
+    run_job(_config(overrides), tmp_path)
+    run = load_run(tmp_path)
+    reason = run.arrays["fcn_erf/divergence_reason"]
+    assert reason.shape == (1, 2, 2) and np.all(reason > 0)
+    assert np.all(np.isnan(run.arrays["fcn_erf/finite_train_accuracy"]))
+    divergent = run.summary["fcn_erf"]["divergent_runs"]
+    assert divergent["count"] == 4 and len(divergent["cells"]) == 4
