@@ -37,9 +37,6 @@ FIGURE_MODULES: dict[str, str] = {
     "xiao2020_fcn": "ntk_bench.report.xiao2020",
     "xiao2020_cnn": "ntk_bench.report.xiao2020",
     "xiao2020_pool_depth": "ntk_bench.report.xiao2020",
-    "xiao2020_fcn": "ntk_bench.report.xiao2020",
-    "xiao2020_cnn": "ntk_bench.report.xiao2020",
-    "xiao2020_pool_depth": "ntk_bench.report.xiao2020",
     "schoenholz2017_trainability": "ntk_bench.report.trainability",
 }
 _RENDERERS: dict[str, FigureRenderer] = {}
