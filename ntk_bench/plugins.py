@@ -27,6 +27,7 @@ from typing import Any
 
 GROUP = "ntk_bench.{}"
 KINDS = ("experiments", "configs", "claims", "figures", "families")
+_CONFIGS_REGISTERED = False  # the Hydra search-path plugin, once per process
 
 
 def entry_points(kind: str) -> list[importlib.metadata.EntryPoint]:
@@ -65,7 +66,8 @@ def register_plugin_configs() -> None:
     """Put the plugins' config folders on Hydra's search path (after ``conf/``), for composition, ``--help``
     and the compose API alike: a Hydra ``SearchPathPlugin`` registered in this process. Nothing without
     plugins."""
-    if not plugin_conf_dirs():
+    global _CONFIGS_REGISTERED
+    if _CONFIGS_REGISTERED or not plugin_conf_dirs():
         return
     from hydra.core.config_search_path import ConfigSearchPath
     from hydra.core.plugins import Plugins
@@ -77,6 +79,7 @@ def register_plugin_configs() -> None:
                 search_path.append(provider="ntk-bench-plugin", path=path.as_uri())
 
     Plugins.instance().register(NtkBenchPluginConfigs)
+    _CONFIGS_REGISTERED = True
 
 
 def import_plugin_modules(kind: str) -> list[Any]:
