@@ -18,15 +18,20 @@ the paper preset's cost.
 
 from __future__ import annotations
 
+import math
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from benchmarks.common import BenchmarkResult, best_time, compare
 from ntk_bench.architectures import Network, model_spec_from_config
+from ntk_bench.cli import CONF_DIR
 from ntk_bench.dynamics.finite_training import FiniteTrainer
+from ntk_bench.experiments.trainability import parse_config, spec_at
 
 SIGMAS = [0.5, 0.7, 1.0, 2.0, 3.5]
 SEEDS = [0, 1]
@@ -47,15 +52,6 @@ def training_flops(layers: list[tuple[int, int, int]], batch: int, steps: int, c
     """SGD FLOPs: ``layers`` as (positions, fan_in, fan_out); forward 2·b·P·fan_in·fan_out, backward 2×."""
     per_example = sum(2 * p * fi * fo for p, fi, fo in layers)
     return 3.0 * per_example * batch * steps * configs
-
-
-def fcn_layers(d_in: int, width: int, depth: int, classes: int) -> list[tuple[int, int, int]]:
-    return [(1, d_in, width)] + [(1, width, width)] * (depth - 1) + [(1, width, classes)]
-
-
-def cnn_layers(d: int, width: int, depth: int, classes: int, filt: int = 3, pool: bool = False) -> list:
-    readout = (1, width, classes) if pool else (1, d * width, classes)
-    return [(d, filt, width)] + [(d, filt * width, width)] * (depth - 1) + [readout]
 
 
 def bench_vmap_vs_loop() -> tuple[BenchmarkResult, float]:
@@ -96,7 +92,7 @@ def bench_vmap_vs_loop() -> tuple[BenchmarkResult, float]:
         repeats=3,
         target="ratio reported (issue 13)",
     )
-    flops = training_flops(fcn_layers(D_IN, WIDTH, DEPTH, CLASSES), BATCH, STEPS, configs)
+    flops = training_flops(network_layers(spec, (D_IN,), CLASSES), BATCH, STEPS, configs)
     rate = flops / result.ours_s
     result.details.update(
         max_rel_diff_vmapped_vs_loop=max_diff,
@@ -107,18 +103,39 @@ def bench_vmap_vs_loop() -> tuple[BenchmarkResult, float]:
     return result, rate
 
 
+def network_layers(spec, input_shape: tuple[int, ...], classes: int) -> list[tuple[int, int, int]]:
+    """(positions, fan_in, fan_out) of every affine layer of ``spec`` on inputs of ``input_shape``."""
+    w, depth = spec.width, spec.depth
+    if spec.is_convolutional:
+        d, f = math.prod(input_shape[:-1]), spec.filter_size
+        readout = (1, w, classes) if spec.readout == "pool" else (1, d * w, classes)
+        first = [(d, f * input_shape[-1], w)]
+        stem = first if spec.name == "resnet" else []
+        return [*stem, *(first if not stem else [(d, f * w, w)]), *[(d, f * w, w)] * (depth - 1), readout]
+    d_in = math.prod(input_shape)
+    stem = [(1, d_in, w)] if spec.name == "resnet" else []
+    blocks = [(1, w, w)] * depth if stem else [(1, d_in, w)] + [(1, w, w)] * (depth - 1)
+    return [*stem, *blocks, (1, w, classes)]
+
+
 def paper_estimate(rate_cpu: float, peak_cpu: float) -> BenchmarkResult:
-    """Total FLOPs of the paper preset's training and the implied CPU / GPU times."""
-    sigmas, seeds, width, m_batch, steps, d, classes = 11, 4, 300, 128, 10_000, 40, 10
-    depths = [2, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 100]
-    configs = sigmas * seeds
-    flops = 0.0
-    for depth in depths:
-        flops += 4 * training_flops(
-            fcn_layers(d, width, depth, classes), m_batch, steps, configs
-        )  # FCN, ResNet
-        flops += training_flops(cnn_layers(d, width, depth, classes), m_batch, steps, configs)
-        flops += training_flops(cnn_layers(d, width, depth, classes, pool=True), m_batch, steps, configs)
+    """Total FLOPs of the paper preset's training (read from its config) and the implied CPU / GPU times."""
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["experiment=schoenholz2017_trainability_paper"])
+    cfg = OmegaConf.to_container(cfg, resolve=True)
+    tc = parse_config(cfg["experiment"], cfg["model"])
+    length, classes = 40, 10  # MNIST-1D signals (N, 40, 1), 10 classes
+    configs, steps = len(tc.sigma_w2) * len(tc.seeds), tc.steps[-1]
+    per_network, flops = {}, 0.0
+    for entry in tc.networks:
+        shape = (length // entry.downsample, 1)
+        total = 0.0
+        for depth in entry.depths:
+            spec = spec_at(entry, tc, depth)
+            batch = tc.batch_size or tc.n_train
+            total += training_flops(network_layers(spec, shape, classes), batch, steps, configs)
+        per_network[entry.key] = total
+        flops += total
     efficiency = rate_cpu / peak_cpu
     gpu_s = flops / (efficiency * H100_FP32_PEAK)
     return BenchmarkResult(
@@ -130,6 +147,10 @@ def paper_estimate(rate_cpu: float, peak_cpu: float) -> BenchmarkResult:
         target="estimate from measured per-step rates",
         details={
             "total_training_flops": flops,
+            "training_flops_by_network": per_network,
+            "gpu_hours_by_network": {
+                k: v / (efficiency * H100_FP32_PEAK) / 3600 for k, v in per_network.items()
+            },
             "cpu_rate_flops_per_s": rate_cpu,
             "cpu_matmul_peak_flops_per_s": peak_cpu,
             "assumed_gpu_peak_flops_per_s": H100_FP32_PEAK,
