@@ -8,8 +8,8 @@
    (every column has the same depths and cost; stated in the details). Issue target: < 60 s on 2 cores and
    ≥ 10× faster than the loop.
 2. Finite-width training of 16 configurations (4 σ_w² × 4 seeds; FCN erf, depth 3, 128 digits, 64
-   full-batch GD steps) at each width of ``FINITE_WIDTHS`` (the finite-width check of the experiment uses
-   widths 32-512): one vmapped, compiled trainer vs a Python loop over the configurations that builds each
+   full-batch GD steps) at each width of ``FINITE_WIDTHS`` (the trainer behind
+   ``experiment=schoenholz2017_trainability``): one vmapped, compiled trainer vs a Python loop over the configurations that builds each
    stax network with its σ_w² (``Network``), jits its GD step and steps it, as one would without σ as
    a traced argument. Both timed end to end, compilation included. Target ≥ 5×. A second line per width
    compares the steady state (both compiled) against a loop that reuses the σ-traced single-configuration
@@ -47,7 +47,6 @@ FULL_OVERRIDES = [
     "experiment=xiao2020_fcn_full",
     "data=mnist1d",
     "tracker=none",
-    "experiment.finite.enabled=false",
 ]
 
 

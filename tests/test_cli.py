@@ -166,7 +166,6 @@ def test_deep_chaotic_heat_map_column_writes_only_finite_numbers(tmp_path):
         "experiment.sigma_w2=[3.0]",
         "experiment.sigma_b2=0.05",
         "experiment.depths=[1,50,100,115,130,150]",
-        "experiment.finite.enabled=false",
         "experiment.n_train=64",
         "experiment.n_test=64",
     )

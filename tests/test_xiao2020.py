@@ -206,10 +206,6 @@ TINY = [
     "experiment.depths=[0,1,2,4,8,16,32]",
     "experiment.times=[1,64,4096]",
     "experiment.workers=1",
-    "experiment.finite.widths=[8,32]",
-    "experiment.finite.depths=[1]",
-    "experiment.finite.steps=[1,4]",
-    "experiment.finite.seeds=1",
 ]
 
 
@@ -236,12 +232,11 @@ def test_fcn_end_to_end_writes_maps_figures_and_theory(fcn_run):
     assert summary["fcn"]["crosscheck_max_rel_error"] < 1e-8  # spectral closed form == nt's predictor
     assert summary["theory"]["phase"] == ["ordered", "ordered", "chaotic", "chaotic"]
     assert 1.7 < summary["theory"]["critical_sigma_w2"] < 1.8
-    for name in ("heatmaps_fcn", "spectra_fcn", "depth_scales_fcn", "finite_width_fcn"):
+    for name in ("heatmaps_fcn", "spectra_fcn", "depth_scales_fcn", "time_dependence_fcn"):
         for suffix in (".png", ".svg"):
             assert (fcn_run.path / f"{name}{suffix}").stat().st_size > 0
-    finite = summary["fcn"]["finite_width"]
-    assert finite["widths"] == [8, 32] and len(finite["agreement"]) == 2
-    assert arrays["fcn/finite_train_accuracy"].shape == (2, 2, 1, 1, 2)
+    # finite networks at depth are experiment=schoenholz2017_trainability's
+    assert "finite_width" not in summary["fcn"]
 
 
 def test_ordered_deep_columns_do_not_train_at_small_t_and_chaotic_deep_columns_do_not_generalize(fcn_run):
@@ -267,7 +262,6 @@ def test_above_critical_rate_is_refused_without_the_flag_and_reported_divergent_
         *TINY,
         "experiment.lr_factor=1.5",
         "experiment.allow_above_critical=true",
-        "experiment.finite.enabled=false",
         "experiment.sigma_w2=[1.0]",
         "experiment.depths=[1,2]",
     ]
@@ -298,10 +292,8 @@ BASE = {"name": "x", "sigma_w2": [1.0, 2.0], "depths": [0, 1], "times": [1, 8]}
         ({"predictor": "exact"}, "unknown experiment.predictor"),
         ({"labels": "centered"}, "unknown experiment.labels"),
         ({"typo": 1}, "unknown key experiment.typo"),
+        ({"finite": {"enabled": True}}, "unknown key experiment.finite"),
         ({"analysis": {"time": 3}}, "must be one of experiment.times"),
-        ({"finite": {"widths": [64, 16]}}, "experiment.finite.widths"),
-        ({"finite": {"steps": [1.5]}}, "integers"),
-        ({"finite": {"lr_factor": 1.2}}, "must be in \\(0, 1\\]"),
     ],
 )
 def test_bad_experiment_config_is_a_one_line_config_error(change, fragment):

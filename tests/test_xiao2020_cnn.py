@@ -68,7 +68,8 @@ def test_resampled_signals_keep_labels_and_norm_and_the_native_length_is_the_ide
 
 
 def test_a_filter_longer_than_the_signal_is_refused():
-    cfg = {"name": "cnn_pool", "depth": 1, "activation": "erf", "sigma_w2": 1.0, "sigma_b2": 0.1, "filter_size": 5}
+    cfg = {"name": "cnn_pool", "depth": 1, "activation": "erf", "sigma_w2": 1.0, "sigma_b2": 0.1}
+    cfg["filter_size"] = 5
     spec = model_spec_from_config(cfg)
     short = resample_signals(load_dataset(MNIST1D), 4)
     with pytest.raises(ConfigError, match=r"model.filter_size=5 is larger than the input's spatial size 4"):
@@ -152,8 +153,8 @@ def test_pool_depth_ratio_tends_to_d_and_its_claim_passes(pool_run):
     summary = pool_run.summary
     assert pool_run.config["data"]["name"] == "mnist1d"  # the experiment's default data
     # ξ_* = 1.69 at σ_w² = 4: by depth ~30 (18·ξ_*) the pooled/flatten ratio sits on its plateau d (measured
-    # at m = 32: ln ratio within 0.004 of ln d); at m = 10 the deepest depth above the round-off floor leaves it
-    # 0.025 below ln 8 (measured), so 0.05 here; the slope against ln d is the claim's test
+    # at m = 32: ln ratio within 0.004 of ln d); at m = 10 the deepest depth above the round-off floor leaves
+    # it 0.025 below ln 8 (measured), so 0.05 here; the slope against ln d is the claim's test
     deepest = np.asarray(summary["log_ratio_deepest"])[:, 0]
     np.testing.assert_allclose(deepest, np.log([8, 16]), atol=0.05)
     claim = next(c for c in registered_claims() if c.id == "xiao2020.pool_extra_depth_log_d")

@@ -1,5 +1,5 @@
 """Claims measured by ``experiment=xiao2020_fcn`` and ``xiao2020_cnn`` (trainability/generalisation heat
-maps, Xiao, Pennington & Schoenholz 2020 §4; REFERENCE §4).
+maps, Xiao, Pennington & Schoenholz 2020 §4).
 
 They read the depth-scale fits the experiment stores per model in ``results.json`` → ``summary.<model>``
 (``ntk_bench/analysis/depth_scales.py``):
@@ -98,8 +98,9 @@ def generalizing_depth_xi_star(runs: Sequence[Run]) -> Iterator[ClaimResult]:
     conditions="cells on the chaotic side deeper than the test-to-chance depth",
     expected="min train accuracy ≥ 0.9",
     tolerance="absolute: train accuracy ≥ 0.9",
-    justification="κ → 1 makes gradient descent converge in O(1) steps at η = 2/λ_max (REFERENCE §4); 0.9 "
-    "leaves room for a few cells near the boundary at the largest t (measured: 1.0 in all 96 FCN cells).",
+    justification="κ → 1 makes gradient descent converge in O(1) steps at η = 2/λ_max (Xiao et al. 2020 "
+    "§4); 0.9 leaves room for a few cells near the boundary at the largest t (measured: 1.0 in all 96 FCN "
+    "cells).",
 )
 def chaotic_memorizes(runs: Sequence[Run]) -> Iterator[ClaimResult]:
     for subject, run, entry in _fits(runs, "chaotic_test_chance_depth"):
@@ -208,77 +209,6 @@ def pool_slows_mean_predictor_decay(runs: Sequence[Run]) -> Iterator[ClaimResult
             f"{comparison['spatial_positions_d']})"
         )
         yield check("CNN-P vs CNN-F", float(ratios[deep].min()), 1.0, 0.0, "ge", detail=detail, runs=[run])
-
-
-@claim(
-    id="xiao2020.finite_width_agreement",
-    paper=XIAO2020,
-    statement="Finite-width networks trained by gradient descent (NTK parameterization, same η and steps) "
-    "reach the train/test accuracy the infinite-width kernel predicts for the same (σ_w², depth) cell.",
-    experiment=EXPERIMENT,
-    conditions="xiao2020 finite-width check (experiment.finite.enabled); the widest width of its sweep",
-    expected="mean |acc_finite − acc_infinite| ≤ experiment.finite.tolerance at the widest width",
-    tolerance="experiment.finite.tolerance (default 0.05)",
-    justification="Outputs deviate from the kernel prediction by O(n^{-1/2}) (measured 14% relative at width "
-    "512, FCN); an accuracy moves only where that flips an argmax, and a test set of a few hundred points "
-    "resolves accuracy to ~0.02-0.03 (binomial standard error), so 0.05 separates agreement from noise.",
-)
-def finite_width_agreement(runs: Sequence[Run]) -> Iterator[ClaimResult]:
-    for subject, run, entry in _fits(runs, "finite_width"):
-        if not entry:
-            yield not_run(subject, "the finite-width check was not run", runs=[run])
-            continue
-        diffs = entry["mean_abs_accuracy_diff"]
-        detail = (
-            f"mean |Δacc| {[round(v, 4) for v in diffs]} at widths {entry['widths']}; share within "
-            f"{entry['tolerance']:g}: {[round(v, 2) for v in entry['agreement']]}"
-        )
-        yield check(subject, diffs[-1], entry["tolerance"], 0.0, "le", detail=detail, runs=[run])
-
-
-# finite_width_improves: slope ≤ −1/2 + this; half the n^{-1/2} rate (−0.25) fails, measured −0.45/−0.49 pass
-FINITE_SLOPE_ALLOWANCE = 0.2
-
-
-@claim(
-    id="xiao2020.finite_width_improves",
-    paper=XIAO2020,
-    statement="The finite-width networks approach the infinite-width prediction as width grows: their output "
-    "error shrinks like n^{-1/2} and their accuracy difference shrinks with it.",
-    experiment=EXPERIMENT,
-    conditions="xiao2020 finite-width check with at least 3 widths",
-    expected="log-log slope of the relative output error vs width ≈ −1/2 (≤ −0.3), and mean |Δacc| "
-    "decreasing with width",
-    tolerance="slope within 0.2 above −1/2 (was 0.25)",
-    justification="The empirical NTK at init fluctuates like n^{-1/2} around the analytic one (Jacot et al. "
-    "2018), and the trained outputs inherit it (Lee et al. 2019); with 2 seeds and a few cells per width "
-    "the fitted slope carries roughly ±0.1-0.2 of sampling noise (measured −0.45 FCN, −0.49 CNN-F). 0.2 (was "
-    "0.25, which let exactly half the rate, −0.25, pass) rejects a factor-2 error in the rate.",
-)
-def finite_width_improves(runs: Sequence[Run]) -> Iterator[ClaimResult]:
-    for subject, run, entry in _fits(runs, "finite_width"):
-        if not entry:
-            yield not_run(subject, "the finite-width check was not run", runs=[run])
-            continue
-        if len(entry.get("widths", [])) < MIN_COLUMNS:
-            yield not_run(subject, f"the finite-width check has fewer than {MIN_COLUMNS} widths", runs=[run])
-            continue
-        diffs = entry["mean_abs_accuracy_diff"]
-        decreasing = bool(entry["accuracy_diff_decreases_with_width"])
-        detail = (
-            f"output error {[round(v, 3) for v in entry['output_rel_error']]} at widths {entry['widths']}; "
-            f"mean |Δacc| {[round(v, 4) for v in diffs]} ({'decreasing' if decreasing else 'NOT decreasing'})"
-        )
-        yield check(
-            subject,
-            entry["output_error_loglog_slope"],
-            -0.5,
-            FINITE_SLOPE_ALLOWANCE,
-            "le",
-            detail=detail,
-            runs=[run],
-            extra_ok=decreasing,
-        )
 
 
 # ------------------------------------------------------------------------ the theory behind the boundaries

@@ -214,36 +214,3 @@ def depth_scale_figure(
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
-
-
-def finite_width_figure(
-    widths: Sequence[int],
-    finite_accuracy: np.ndarray,
-    reference_accuracy: np.ndarray,
-    output_error: Sequence[float],
-    mean_abs_diff: Sequence[float],
-    title: str,
-) -> plt.Figure:
-    """Left: finite- vs infinite-width accuracy, one colour per width. Right: error scores vs width (log-log).
-
-    ``finite_accuracy``: (W, N) accuracies; ``reference_accuracy``: (N,) the infinite-width prediction.
-    """
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
-    colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(widths)))
-    for i, (width, color) in enumerate(zip(widths, colors, strict=True)):
-        axes[0].plot(
-            reference_accuracy, finite_accuracy[i], "o", ms=3, color=color, alpha=0.7, label=f"n = {width}"
-        )
-    axes[0].plot([0, 1], [0, 1], "k:", lw=1)
-    axes[0].set_xlabel("infinite-width accuracy (same η, steps)")
-    axes[0].set_ylabel("finite-width accuracy")
-    axes[0].legend(fontsize=7)
-    axes[1].loglog(widths, output_error, "o-", label="‖f_n − f_∞‖ / ‖f_∞‖")
-    axes[1].loglog(
-        widths, np.maximum(np.asarray(mean_abs_diff, dtype=np.float64), 1e-4), "s-", label="mean |Δ accuracy|"
-    )
-    axes[1].set_xlabel("width n")
-    axes[1].legend(fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig

@@ -1,6 +1,6 @@
 """The figures of the Xiao et al. (2020) experiments, drawn from stored results (``results.json`` +
 ``arrays.npz``) alone: heat maps with the theory lines, spectra, depth-scale fits, the t-dependence of the
-trainable boundary, CNN-F vs CNN-P side by side, the finite-width check, and the pooled extra depth vs ln d.
+trainable boundary, CNN-F vs CNN-P side by side, and the pooled extra depth vs ln d.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from ntk_bench.report.figures import plt, save_figure
 from ntk_bench.report.heatmaps import (
     accuracy_heatmaps,
     depth_scale_figure,
-    finite_width_figure,
     side_by_side_heatmaps,
     spectra_figure,
 )
@@ -140,24 +139,6 @@ def heatmap_figures(results: Run, out_dir: Path) -> dict[str, Path]:
                 out_dir / f"time_dependence_{name}",
             )
         test_panels[f"{label} test accuracy, t={t:g}"] = a[f"{name}/test_accuracy"][:, :, jt]
-        finite = block.get("finite_width")
-        if finite:
-            finite_acc = np.stack([a[f"{name}/finite_train_accuracy"], a[f"{name}/finite_test_accuracy"]], 1)
-            reference = np.stack([a[f"{name}/infinite_train_accuracy"], a[f"{name}/infinite_test_accuracy"]])
-            reference = np.broadcast_to(reference[:, :, :, None, :], finite_acc.shape[1:]).reshape(-1)
-            widths = finite["widths"]
-            figures[f"finite_width_{name}"] = save_figure(
-                finite_width_figure(
-                    widths,
-                    finite_acc.reshape(len(widths), -1),
-                    reference,
-                    finite["output_rel_error"],
-                    finite["mean_abs_accuracy_diff"],
-                    f"{label}: finite width (σ_w² ∈ {finite['sigma_w2']}, depths {finite['depths']},"
-                    f" {len(finite['seeds'])} seeds, steps {finite['steps']}) vs infinite width",
-                ),
-                out_dir / f"finite_width_{name}",
-            )
     if "cnn_pool_vs_flatten" in s:
         figures["cnn_side_by_side"] = save_figure(
             side_by_side_heatmaps(

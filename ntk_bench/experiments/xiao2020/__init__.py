@@ -1,12 +1,11 @@
 """Xiao, Pennington & Schoenholz (2020), "Disentangling Trainability and Generalization in Deep Neural
-Networks" (REFERENCE §4), split by concept:
+Networks" (ICML 2020), split by concept:
 
 - :mod:`.config` — the validated ``experiment`` group;
 - :mod:`.inputs` — the data draw (stratified or not), resolution (downsampling, resampling 1-D signals) and
   the label conventions;
 - :mod:`.maps` — the analytic NTKs of every (σ_w², depth) cell and their kernel-regression outcome;
 - :mod:`.analysis` — boundaries read off the maps and set against the depth scales;
-- :mod:`.finite` — the finite-width check beside the maps;
 - :mod:`.run` — ``experiment=xiao2020_fcn`` / ``xiao2020_cnn`` (the heat maps);
 - :mod:`.pool_depth` — ``experiment=xiao2020_pool_depth`` (CNN-P's extra depth against ξ_*·ln d).
 

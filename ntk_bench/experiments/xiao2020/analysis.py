@@ -1,4 +1,4 @@
-"""The analyses of the heat maps (Xiao, Pennington & Schoenholz 2020, §4-§5; REFERENCE §4): boundaries
+"""The analyses of the heat maps (Xiao, Pennington & Schoenholz 2020, §4-§5): boundaries
 read off the maps and set against the mean-field depth scales, per label convention.
 
 Estimators come from :mod:`ntk_bench.analysis.depth_scales`; this module assembles them into the run's

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from ntk_bench.architectures import MODELS
-from ntk_bench.dynamics.finite_training import validate_steps
 from ntk_bench.errors import require, require_choice
 from ntk_bench.kernels import validate_depths
 
@@ -48,37 +47,9 @@ TOP_KEYS = {
     "max_block_bytes",
     "line_factor",
     "analysis",
-    "finite",
 }
 ANALYSIS_KEYS = {"time", "train_threshold", "chance_margin"}
-FINITE_KEYS = {
-    "enabled",
-    "models",
-    "sigma_w2",
-    "depths",
-    "widths",
-    "seeds",
-    "steps",
-    "lr_factor",
-    "center",
-    "tolerance",
-}
 
-
-@dataclass(frozen=True)
-class FiniteConfig:
-    """``experiment.finite``: the finite-width check on a subsampled grid."""
-
-    enabled: bool
-    models: tuple[str, ...]
-    sigma_w2: tuple[float, ...]
-    depths: tuple[int, ...]
-    widths: tuple[int, ...]
-    seeds: tuple[int, ...]
-    steps: tuple[int, ...]
-    lr_factor: float
-    center: bool
-    tolerance: float
 
 
 @dataclass(frozen=True)
@@ -111,7 +82,6 @@ class XiaoConfig:
     analysis_time: float
     train_threshold: float
     chance_margin: float | None
-    finite: FiniteConfig
 
 
 def unknown_keys(section: str, cfg: Mapping[str, Any], allowed: set[str]) -> None:
@@ -198,56 +168,6 @@ def parse_labels(key: str, value: Any) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _parse_finite(cfg: Mapping[str, Any], models: tuple[str, ...]) -> FiniteConfig:
-    unknown_keys("experiment.finite", cfg, FINITE_KEYS)
-    enabled = bool(cfg.get("enabled", True))
-    finite_models = tuple(cfg.get("models") or models)
-    for name in finite_models:
-        require(
-            name in models,
-            f"experiment.finite.models entry {name!r} is not in experiment.models {list(models)}",
-        )
-    widths = [
-        integer("experiment.finite.widths entry", w, 1)
-        for w in as_list("experiment.finite.widths", cfg.get("widths", [64, 256]))
-    ]
-    increasing("experiment.finite.widths", widths, "increasing widths >= 1")
-    seeds_value = cfg.get("seeds", 2)
-    if isinstance(seeds_value, int) and not isinstance(seeds_value, bool):
-        seeds = tuple(range(integer("experiment.finite.seeds", seeds_value, 1)))
-    else:
-        seeds = tuple(
-            integer("experiment.finite.seeds entry", s, 0)
-            for s in as_list("experiment.finite.seeds", seeds_value)
-        )
-        require(
-            len(set(seeds)) == len(seeds) and seeds,
-            f"experiment.finite.seeds={list(seeds)} must be distinct, non-empty",
-        )
-    steps_value = as_list("experiment.finite.steps", cfg.get("steps", [1, 8, 64]))
-    increasing("experiment.finite.steps", steps_value, "increasing integer step counts >= 0")
-    lr_factor = number("experiment.finite.lr_factor", cfg.get("lr_factor", 0.5))
-    require(
-        0 < lr_factor <= 1,
-        f"experiment.finite.lr_factor={lr_factor} must be in (0, 1]: finite networks train by discrete GD,"
-        " which diverges above η = 2/λ_max",
-    )
-    tolerance = number("experiment.finite.tolerance", cfg.get("tolerance", 0.05))
-    require(0 <= tolerance <= 1, f"experiment.finite.tolerance={tolerance} must be in [0, 1]")
-    return FiniteConfig(
-        enabled=enabled,
-        models=finite_models,
-        sigma_w2=parse_sigma_grid("experiment.finite.sigma_w2", cfg.get("sigma_w2", [1.0, 2.5])),
-        depths=parse_depths("experiment.finite.depths", cfg.get("depths", [1, 3])),
-        widths=tuple(widths),
-        seeds=seeds,
-        steps=validate_steps(steps_value),
-        lr_factor=lr_factor,
-        center=bool(cfg.get("center", True)),
-        tolerance=tolerance,
-    )
-
-
 def parse_models(key: str, value: Any) -> tuple[str, ...]:
     models = tuple(as_list(key, value))
     require(len(models) > 0, f"{key} is empty; allowed: {', '.join(MODELS)}")
@@ -328,5 +248,4 @@ def parse_experiment_config(cfg: Mapping[str, Any]) -> XiaoConfig:
         analysis_time=float(analysis_time),
         train_threshold=threshold,
         chance_margin=margin,
-        finite=_parse_finite(cfg.get("finite") or {"enabled": False}, models),
     )

@@ -1,5 +1,5 @@
 """``experiment=xiao2020_pool_depth``: how much deeper CNN-P keeps a data-dependent prediction than CNN-F,
-against ξ_*·ln d (Xiao, Pennington & Schoenholz 2020, §5; REFERENCE §4).
+against ξ_*·ln d (Xiao, Pennington & Schoenholz 2020, §5).
 
 In the chaotic phase the NTK's spatial diagonal Θ_αα(x, x) grows like χ_1^l while every off-diagonal entry
 (other positions, other inputs) tends to the bounded fixed point q*c*/(1 − χ_c*). The flatten readout
@@ -33,7 +33,6 @@ from ntk_bench.architectures import Network
 from ntk_bench.errors import require
 from ntk_bench.experiments.xiao2020.config import (
     MIN_GRID_DEPTHS,
-    FiniteConfig,
     XiaoConfig,
     as_list,
     boolean,
@@ -85,7 +84,6 @@ class PoolDepthConfig:
     def column_config(self) -> XiaoConfig:
         """The heat maps' config for the shared column loop: these σ_w² and depths, the t = ∞ mean
         predictor only (one nominal time), labels as given (the centred-label rms is computed alongside)."""
-        no_finite = FiniteConfig(False, (), (1.0,), (1,), (1,), (0,), (1,), 0.5, True, 0.05)
         return XiaoConfig(
             name=self.name,
             models=MODELS,
@@ -108,7 +106,6 @@ class PoolDepthConfig:
             analysis_time=1.0,
             train_threshold=0.5,
             chance_margin=None,
-            finite=no_finite,
         )
 
 

@@ -1,13 +1,13 @@
 """``experiment=xiao2020_fcn`` / ``xiao2020_cnn``: the trainability vs generalization heat maps.
 
 Xiao, Pennington & Schoenholz (2020), "Disentangling Trainability and Generalization in Deep Neural
-Networks", Figs. 3-4 (REFERENCE §4). For each architecture of ``experiment.models`` (FCN; CNN-F and CNN-P
+Networks", Figs. 3-4. For each architecture of ``experiment.models`` (FCN; CNN-F and CNN-P
 side by side), each σ_w² column of the grid and each depth l: the analytic NTK on train×train and
 test×train (:mod:`.maps`), train and test accuracy of the infinite-width mean predictor (f_0 = 0) after t
 full-batch GD steps at η = ``lr_factor``·2/λ_max under each label convention, the spectra that explain the
 map, mean-field theory per column (:mod:`ntk_bench.theory`), the boundaries set against the depth scales
-(:mod:`.analysis`) and optionally a finite-width check (:mod:`.finite`). Figures are drawn from the stored
-results by :mod:`ntk_bench.report.xiao2020`.
+(:mod:`.analysis`); finite networks at depth are ``experiment=schoenholz2017_trainability``. Figures are
+drawn from the stored results by :mod:`ntk_bench.report.xiao2020`.
 
 The architecture's shared settings (activation, filter size, padding) come from the ``model`` group;
 ``experiment.models`` names the architectures, the grid replaces ``model.depth``/``model.sigma_w2`` and
@@ -28,7 +28,6 @@ from ntk_bench.analysis.depth_scales import chance_noise_margin
 from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.experiments.xiao2020.analysis import analyse_model, compare_pool_flatten
 from ntk_bench.experiments.xiao2020.config import XiaoConfig, parse_experiment_config
-from ntk_bench.experiments.xiao2020.finite import finite_check
 from ntk_bench.experiments.xiao2020.inputs import check_input_fits, downsample, load_data
 from ntk_bench.experiments.xiao2020.maps import compute_maps
 from ntk_bench.results import ExperimentOutput, Results
@@ -67,7 +66,7 @@ def test_chance(labels_test: np.ndarray, num_classes: int) -> float:
 
 
 def run_xiao2020(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
-    """Heat maps, spectra, depth-scale fits (and the finite-width check) for ``experiment.models``."""
+    """Heat maps, spectra and depth-scale fits for ``experiment.models``."""
     started = time.perf_counter()
     xc = parse_experiment_config(cfg["experiment"])
     specs = {name: model_spec(cfg["model"], name, xc.sigma_b2) for name in xc.models}
@@ -143,13 +142,6 @@ def run_xiao2020(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         series[f"{name}/trainable_depth"] = model_arrays["trainable_depth"][:, jt].tolist()
         series[f"{name}/test_chance_depth"] = model_arrays["test_chance_depth"][:, jt].tolist()
         summary[name] = model_summary
-        if xc.finite.enabled and name in xc.finite.models:
-            finite_summary, finite_arrays = finite_check(
-                specs[name], model_data[name], xc, sigma_b2, len(model_data[name].spatial_shape)
-            )
-            summary[name]["finite_width"] = finite_summary
-            for key, value in finite_arrays.items():
-                arrays[f"{name}/{key}"] = value
     if "cnn_flatten" in xc.models and "cnn_pool" in xc.models:
         positions = math.prod(data.spatial_shape)
         rms = {name: arrays[f"{name}/mean_predictor_rms"] for name in ("cnn_flatten", "cnn_pool")}
