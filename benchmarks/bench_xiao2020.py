@@ -7,15 +7,15 @@
    is timed on ``BASELINE_COLUMNS`` σ_w² column(s) (all depths) and extrapolated linearly to 40 columns
    (every column has the same depths and cost; stated in the details). Issue target: < 60 s on 2 cores and
    ≥ 10× faster than the loop.
-2. Finite-width training of 16 configurations (4 σ_w² × 4 seeds; FCN erf, depth 3, 128 digits, 64
-   full-batch GD steps) at each width of ``FINITE_WIDTHS`` (the trainer behind
-   ``experiment=schoenholz2017_trainability``): one vmapped, compiled trainer vs a Python loop over the configurations that builds each
-   stax network with its σ_w² (``Network``), jits its GD step and steps it, as one would without σ as
-   a traced argument. Both timed end to end, compilation included. Target ≥ 5×. A second line per width
-   compares the steady state (both compiled) against a loop that reuses the σ-traced single-configuration
-   trainer: how much of the gain is compilation and dispatch vs batching. On 2 CPU cores vmapping cannot
-   add parallelism beyond what XLA already uses, so the gain shrinks as the per-step arithmetic grows with
-   width.
+2. Finite-width training of 16 configurations (4 σ_w² × 4 seeds; FCN erf, depth 3, 128 digits, 64 full-batch
+   GD steps) at each width of ``FINITE_WIDTHS`` (the trainer behind
+   ``experiment=schoenholz2017_trainability``): one vmapped, compiled trainer vs a Python loop over the
+   configurations that builds each stax network with its σ_w² (``Network``), jits its GD step and steps it, as
+   one would without σ as a traced argument. Both timed end to end, compilation included. Target ≥ 5×. A
+   second line per width compares the steady state (both compiled) against a loop that reuses the σ-traced
+   single-configuration trainer: how much of the gain is compilation and dispatch vs batching. On 2 CPU cores
+   vmapping cannot add parallelism beyond what XLA already uses, so the gain shrinks as the per-step
+   arithmetic grows with width.
 3. The cost of the diagonal pin (the σ-traced pass has it since the kernel pass became one): the training
    kernels of the full grid's 40 columns with and without it. Target: ≤ 5%.
 """
