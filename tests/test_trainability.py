@@ -262,3 +262,37 @@ def test_divergent_runs_are_kept_with_their_reason(tmp_path):
     assert np.all(np.isnan(run.arrays["fcn_erf/finite_train_accuracy"]))
     divergent = run.summary["fcn_erf"]["divergent_runs"]
     assert divergent["count"] == 4 and len(divergent["cells"]) == 4
+
+
+def test_infinite_width_map_is_gradient_flow_to_the_same_tau_as_the_sgd_steps(tiny_run):
+    """Recomputed independently: kernel at (σ_w² = 1, depth 3), η = ½·η_crit^SGD, gradient flow to η·k."""
+    from ntk_bench.data import load_dataset
+    from ntk_bench.dynamics.kernel_regression import accuracy, gradient_flow
+    from ntk_bench.dynamics.learning_rates import minibatch_critical_learning_rate
+    from ntk_bench.experiments.xiao2020 import downsample
+    from ntk_bench.kernels import kernels_across_depth
+    from ntk_bench.spectra import symmetric_eigh
+
+    cfg = tiny_run.config
+    data = downsample(load_dataset({**cfg["data"], "n_train": 32, "n_test": 32}), 4).flat()
+    spec = _spec("fcn", width=16)
+    train = kernels_across_depth(Network(spec, 0), data.x_train, None, [3], sigma_w2=1.0, sigma_b2=0.05)
+    test = kernels_across_depth(Network(spec, 0), data.x_test, data.x_train, [3], sigma_w2=1.0, sigma_b2=0.05)
+    eta = 0.5 * minibatch_critical_learning_rate(train.ntk[0], 8, data.num_classes) / (32 * data.num_classes)
+    assert tiny_run.arrays["fcn_erf/eta"][1, 1] == pytest.approx(eta, rel=1e-12)
+    f_train, f_test = gradient_flow(symmetric_eigh(train.ntk[0]), data.y_train, eta, [5, 40], test.ntk[0])
+    np.testing.assert_allclose(
+        tiny_run.arrays["fcn_erf/infinite_train_accuracy"][1, 1], accuracy(f_train, data.labels_train)
+    )
+    np.testing.assert_allclose(
+        tiny_run.arrays["fcn_erf/infinite_test_accuracy"][1, 1], accuracy(f_test, data.labels_test)
+    )
+
+
+def test_paper_preset_is_paper_size():
+    cfg = _config([f"experiment={NAME}_paper", "tracker=none"])
+    tc = parse_config(cfg["experiment"], cfg["model"])
+    assert tc.width == 300 and max(max(e.depths) for e in tc.networks) >= 100
+    assert {e.key for e in tc.networks} >= {"fcn_tanh", "fcn_erf", "resnet_erf_dense", "cnn_pool_erf"}
+    assert tc.sigma_w2[0] == 1.0 and tc.sigma_w2[-1] == 4.0 and tc.sigma_b2 == 0.05
+    assert tc.batch_size == 128 and tc.batch_size < tc.n_train
