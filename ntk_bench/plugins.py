@@ -11,9 +11,11 @@ user's own installed package, declared as Python entry points (docs/extending.md
     my_exp = "my_pkg.figures"        # a module registering @register_figures("my_exp") when imported
     [project.entry-points."ntk_bench.families"]
     my_fam = "my_pkg.family"         # a module with FAMILIES = (Family(...),)
+    [project.entry-points."ntk_bench.datasets"]
+    my_data = "my_pkg.data:load"     # data.name -> load(DataConfig) -> RawData (common data keys only)
 
-Built-in names win: a plugin cannot replace a registered experiment or family. Plugins are found through
-``importlib.metadata`` (any installed distribution, or a ``*.dist-info`` folder on ``sys.path``).
+Built-in names win: a plugin cannot replace a registered experiment, family or dataset. Plugins are found
+through ``importlib.metadata`` (any installed distribution, or a ``*.dist-info`` folder on ``sys.path``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 GROUP = "ntk_bench.{}"
-KINDS = ("experiments", "configs", "claims", "figures", "families")
+KINDS = ("experiments", "configs", "claims", "figures", "families", "datasets")
 _CONFIGS_REGISTERED = False  # the Hydra search-path plugin, once per process
 
 
@@ -90,3 +92,8 @@ def import_plugin_modules(kind: str) -> list[Any]:
 def plugin_figure_modules() -> dict[str, str]:
     """``{experiment name: module}`` of the plugins' figure renderers."""
     return {ep.name: ep.value.partition(":")[0] for ep in entry_points("figures")}
+
+
+def plugin_datasets() -> dict[str, importlib.metadata.EntryPoint]:
+    """``{data.name: entry point of its loader}`` declared by plugins."""
+    return {ep.name: ep for ep in entry_points("datasets")}

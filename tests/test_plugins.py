@@ -1,6 +1,6 @@
 """Extending without forking: a small package of a user's own adds an experiment (with its config), a
-claim, a figure renderer and an architecture family through entry points (``ntk_bench/plugins.py``), and
-``ntk-bench`` sees each of them in ``--help``, in a run and in the report.
+claim, a figure renderer, an architecture family and a dataset through entry points
+(``ntk_bench/plugins.py``), and ``ntk-bench`` sees each of them in ``--help``, in a run and in the report.
 
 The package is written into a temporary folder with its ``*.dist-info`` (METADATA + entry_points.txt), the
 form ``pip install`` leaves, and put on ``PYTHONPATH`` of the CLI processes.
@@ -79,6 +79,17 @@ FILES = {
 
         FAMILIES = tuple(dataclasses.replace(f, name="demo_fcn", label="DemoFCN") for f in fcn.FAMILIES)
     """,
+    "data.py": """
+        import numpy as np
+
+        from ntk_bench.data.raw import RawData
+
+
+        def load(cfg):
+            x = np.random.default_rng(cfg.seed).normal(size=(40, 6))
+            labels = (x[:, 0] > 0).astype(np.int64)
+            return RawData(x[:30], labels[:30], x[30:], labels[30:], (0, 1), {"source": "demo", "sha256": {}})
+    """,
     "conf/experiment/demo_plugin.yaml": "name: demo_plugin\nscale: 1.5\n",
 }
 ENTRY_POINTS = f"""
@@ -96,6 +107,9 @@ demo_plugin = {PACKAGE}.figures
 
 [ntk_bench.families]
 demo_fcn = {PACKAGE}.family
+
+[ntk_bench.datasets]
+demo_data = {PACKAGE}.data:load
 """
 
 
@@ -107,6 +121,9 @@ def _install(site: Path) -> None:
     model = (conf_dir() / "model" / "fcn.yaml").read_text().replace("name: fcn", "name: demo_fcn")
     (site / PACKAGE / "conf" / "model").mkdir()
     (site / PACKAGE / "conf" / "model" / "demo_fcn.yaml").write_text(model)
+    data = (conf_dir() / "data" / "digits.yaml").read_text().replace("name: digits", "name: demo_data")
+    (site / PACKAGE / "conf" / "data").mkdir()
+    (site / PACKAGE / "conf" / "data" / "demo_data.yaml").write_text(data)
     info = site / f"{PACKAGE}-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {PACKAGE}\nVersion: 0.1\n")
@@ -120,13 +137,13 @@ def _cli(args, cwd, site):
     )
 
 
-def test_a_plugin_package_adds_an_experiment_claim_figure_family_and_configs(tmp_path):
+def test_a_plugin_package_adds_an_experiment_claim_figure_family_dataset_and_configs(tmp_path):
     site = tmp_path / "site"
     _install(site)
 
     shown = _cli(["--help"], tmp_path, site)
     assert shown.returncode == 0, shown.stderr
-    assert "demo_plugin" in shown.stdout and "demo_fcn" in shown.stdout
+    assert all(name in shown.stdout for name in ("demo_plugin", "demo_fcn", "demo_data"))
 
     run = _cli(
         ["experiment=demo_plugin", "model=demo_fcn", "tracker=none", "hydra.run.dir=job"], tmp_path, site
@@ -138,10 +155,11 @@ def test_a_plugin_package_adds_an_experiment_claim_figure_family_and_configs(tmp
     summary = (tmp_path / "job" / "report" / "summary.md").read_text()
     assert "demo_plugin.answer" in summary and "✅ pass" in summary.split("demo_plugin.answer")[1][:80]
 
-    # the plugin family runs a built-in experiment; an unknown option still lists the plugin's
+    # the plugin family on the plugin dataset through a built-in experiment; unknown options list the plugin's
     spectrum = _cli(
         [
             "model=demo_fcn",
+            "data=demo_data",
             "model.depth=2",
             "data.n_train=8",
             "data.n_test=8",
@@ -152,6 +170,8 @@ def test_a_plugin_package_adds_an_experiment_claim_figure_family_and_configs(tmp
         site,
     )
     assert spectrum.returncode == 0, spectrum.stderr[-3000:]
+    spectrum_doc = json.loads((tmp_path / "spectrum" / "results.json").read_text())
+    assert spectrum_doc["config"]["data"]["name"] == "demo_data" and spectrum_doc["summary"]["n_train"] == 8
     bad = _cli(["experiment=nope"], tmp_path, site)
     assert bad.returncode == 2 and "demo_plugin" in bad.stderr
 

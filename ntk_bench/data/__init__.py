@@ -50,7 +50,16 @@ assert tuple(SOURCES) == DATASETS
 def load_raw(cfg: Mapping[str, Any] | DataConfig) -> RawData:
     """The unprocessed train/test pools of ``cfg.name`` (file order, original class ids)."""
     config = cfg if isinstance(cfg, DataConfig) else parse_config(cfg)
-    return SOURCES[config.name](config)
+    return source(config.name)(config)
+
+
+def source(name: str) -> Callable[[DataConfig], RawData]:
+    """The loader of dataset ``name``: a built-in one (``SOURCES``) or a plugin's (``ntk_bench.plugins``)."""
+    if name in SOURCES:
+        return SOURCES[name]
+    from ntk_bench.plugins import plugin_datasets
+
+    return plugin_datasets()[name].load()
 
 
 def _validate_classes(
@@ -137,4 +146,4 @@ def load_dataset(cfg: Mapping[str, Any]) -> Dataset:
             the data holds, missing/corrupt files, a checksum mismatch or a failed download.
     """
     config = parse_config(cfg)
-    return prepare(SOURCES[config.name](config), config)
+    return prepare(source(config.name)(config), config)

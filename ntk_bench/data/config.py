@@ -135,11 +135,18 @@ def _sha256_overrides(value: Any) -> dict[str, str]:
     return out
 
 
+def plugin_dataset_names() -> tuple[str, ...]:
+    """Datasets of installed plugins (``ntk_bench.datasets`` entry points; built-in names win)."""
+    from ntk_bench.plugins import plugin_datasets
+
+    return tuple(name for name in plugin_datasets() if name not in DATASETS)
+
+
 def parse_config(cfg: Mapping[str, Any]) -> DataConfig:
     """Validate ``cfg`` (the ``data`` group) and fill in defaults."""
     require(isinstance(cfg, Mapping), f"data config must be a mapping, got {type(cfg).__name__}")
     name = cfg.get("name", "digits")
-    require_choice("dataset", name, DATASETS)
+    require_choice("dataset", name, (*DATASETS, *plugin_dataset_names()))
 
     defaults = {**COMMON_DEFAULTS, **(SYNTHETIC_DEFAULTS if name == "synthetic" else {})}
     allowed = ["name", *defaults]
