@@ -35,3 +35,26 @@ def tiny_fcn_problem():
         return model, TrainData(x, y, x_test, y_test), init_seeds(model.init, np.arange(seeds), x)
 
     return build
+
+
+@pytest.fixture
+def cli_bad_input(tmp_path):
+    """Runs ``python -m ntk_bench.cli OVERRIDES… hydra.run.dir=<tmp>`` and checks the bad-input contract:
+    exit status 2 and no results written; returns the ``ntk-bench: error:`` lines of stderr."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ntk_bench.cli import CONF_DIR
+
+    def run(*overrides: str) -> list[str]:
+        cmd = [sys.executable, "-m", "ntk_bench.cli", *overrides, f"hydra.run.dir={tmp_path}"]
+        env = {**os.environ, "NTK_BENCH_QUIET": "1"}
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, cwd=Path(CONF_DIR).parent, timeout=120
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert not (tmp_path / "results.json").exists()
+        return [line for line in proc.stderr.splitlines() if line.startswith("ntk-bench: error:")]
+
+    return run

@@ -2,10 +2,6 @@
 
 import json
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import jax
 import numpy as np
@@ -317,27 +313,12 @@ def test_cnn_on_flat_data_is_refused(tmp_path):
     assert not (tmp_path / "results.json").exists()
 
 
-def test_cli_bad_grid_exits_2_with_one_line(tmp_path):
-    env = {**os.environ, "NTK_BENCH_QUIET": "1"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "ntk_bench.cli",
-        "experiment=xiao2020_fcn",
-        "tracker=none",
-        "experiment.times=[]",
-        f"hydra.run.dir={tmp_path}",
-    ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, env=env, cwd=Path(CONF_DIR).parent, timeout=120
-    )
-    assert proc.returncode == 2
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("ntk-bench: error:")]
+def test_cli_bad_grid_exits_2_with_one_line(cli_bad_input):
+    errors = cli_bad_input("experiment=xiao2020_fcn", "tracker=none", "experiment.times=[]")
     assert errors == [
         "ntk-bench: error: experiment.times is empty;"
         " give increasing training times t >= 0 (full-batch steps)"
     ]
-    assert not (tmp_path / "results.json").exists()
 
 
 def test_results_json_is_loadable(fcn_run):

@@ -2,10 +2,6 @@
 boundaries' t-dependence and CNN-P's extra depth against ξ_*·ln d (experiment=xiao2020_pool_depth)."""
 
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -190,21 +186,7 @@ def test_pool_depth_bad_input_is_a_one_line_error_and_writes_nothing(tmp_path, o
     assert not (tmp_path / "results.json").exists()
 
 
-def test_cli_stratified_draw_too_large_exits_2_and_writes_nothing(tmp_path):
-    env = {**os.environ, "NTK_BENCH_QUIET": "1"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "ntk_bench.cli",
-        "experiment=xiao2020_cnn",
-        "tracker=none",
-        "experiment.n_train=4000",  # the whole MNIST-1D train pool: not 400 of every class
-        f"hydra.run.dir={tmp_path}",
-    ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, env=env, cwd=Path(CONF_DIR).parent, timeout=120
-    )
-    assert proc.returncode == 2
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("ntk-bench: error:")]
-    assert len(errors) == 1 and "data.n_train=4000 with stratify=true" in errors[0], proc.stderr
-    assert not (tmp_path / "results.json").exists()
+def test_cli_stratified_draw_too_large_exits_2_and_writes_nothing(cli_bad_input):
+    # the whole MNIST-1D train pool (4000) cannot give 400 of every class (394-411 per class)
+    errors = cli_bad_input("experiment=xiao2020_cnn", "tracker=none", "experiment.n_train=4000")
+    assert len(errors) == 1 and "data.n_train=4000 with stratify=true" in errors[0]

@@ -16,6 +16,7 @@ The architecture's shared settings (activation, filter size, padding) come from 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ import numpy as np
 
 from ntk_bench.analysis.depth_scales import chance_noise_margin
 from ntk_bench.architectures import Network, model_spec_from_config
+from ntk_bench.dynamics.kernel_regression import DepthEvaluation
 from ntk_bench.experiments.xiao2020.analysis import analyse_model, compare_pool_flatten
 from ntk_bench.experiments.xiao2020.config import XiaoConfig, parse_experiment_config
 from ntk_bench.experiments.xiao2020.inputs import check_input_fits, downsample, load_data
@@ -34,19 +36,11 @@ from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.theory.mean_field import COLUMN_FIELDS, mean_field_columns
 
 PHASE_CODES = {"ordered": -1.0, "critical": 0.0, "chaotic": 1.0}
-MAP_FIELDS = (
-    "train_accuracy",
-    "test_accuracy",
-    "eta",
-    "eta_nt",
-    "divergent",
-    "lambda_max",
-    "lambda_bulk",
-    "lambda_min",
-    "kappa_bulk",
-    "mean_predictor_rms",
-    "mean_predictor_rms_raw",
-    "mean_predictor_test_accuracy",
+# every per-cell array of the kernel-regression outcome (DepthEvaluation), stacked over the σ_w² columns
+MAP_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(DepthEvaluation)
+    if f.name not in ("nonfinite_kernel", "crosscheck_rel_error")
 )
 
 
