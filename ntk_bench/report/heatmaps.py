@@ -37,7 +37,7 @@ def _theory_lines(ax, sigma_w2, xi_1, xi_star, critical, factor, max_depth, labe
             ax.plot(
                 sigma[ok],
                 np.minimum(line[ok], max_depth),
-                label=f"{factor:g}·{name}" if labels else None,
+                label=f"{factor:g}·{name} (the authors' line)" if labels else None,
                 **style,
             )
     if np.isfinite(critical):
