@@ -338,7 +338,8 @@ def test_xiao2020_claims_read_the_depth_scale_fits(tmp_path, r_squared, n_points
 def _pool_run(tmp_path, flat_depth, pool_depth, rms_ratio, flat_peak=0.5):
     """A CNN run whose comparison comes from the experiment's own compare_pool_flatten on made-up maps
     (``flat_peak``: CNN-F's peak test accuracy, against a clear-generalization level of 0.3)."""
-    from ntk_bench.experiments.xiao2020 import compare_pool_flatten, parse_experiment_config
+    from ntk_bench.experiments.xiao2020 import parse_experiment_config
+    from ntk_bench.experiments.xiao2020.analysis import compare_pool_flatten, pool_vs_flatten_boundaries
 
     cfg = OmegaConf.to_container(
         compose_experiment("xiao2020_cnn"), resolve=True
@@ -353,7 +354,8 @@ def _pool_run(tmp_path, flat_depth, pool_depth, rms_ratio, flat_peak=0.5):
     rms = {"cnn_flatten": np.ones((3, len(xc.depths))), "cnn_pool": np.ones((3, len(xc.depths)))}
     rms["cnn_pool"][:, -1] = rms_ratio
     peaks = {"cnn_flatten": np.full(3, flat_peak), "cnn_pool": np.full(3, 0.6)}
-    summary = {"cnn_pool_vs_flatten": compare_pool_flatten(chance, rms, theory, xc, 16, peaks, 0.3)}
+    boundaries = pool_vs_flatten_boundaries(chance, peaks, theory, xc, 0.3)
+    summary = {"cnn_pool_vs_flatten": compare_pool_flatten(boundaries, rms, theory, xc, 16, 0.3)}
     return Run(tmp_path, {"experiment": "xiao2020_cnn", "summary": summary, "config": {}})
 
 

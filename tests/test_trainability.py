@@ -249,9 +249,9 @@ def test_divergent_runs_are_kept_with_their_reason(tmp_path):
 def test_infinite_width_map_is_gradient_flow_to_the_same_tau_as_the_sgd_steps(tiny_run):
     """Recomputed independently: kernel at (σ_w² = 1, depth 3), η = ½·η_crit^SGD, gradient flow to η·k."""
     from ntk_bench.data import load_dataset
+    from ntk_bench.data.transforms import downsample
     from ntk_bench.dynamics.kernel_regression import accuracy, gradient_flow
     from ntk_bench.dynamics.learning_rates import minibatch_critical_learning_rate
-    from ntk_bench.experiments.xiao2020 import downsample
     from ntk_bench.kernels import kernels_across_depth
     from ntk_bench.spectra import symmetric_eigh
 

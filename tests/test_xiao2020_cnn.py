@@ -9,13 +9,13 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from ntk_bench.analysis.depth_scales import chance_noise_margin, trainable_depth_time_fit
-from ntk_bench.architectures import model_spec_from_config
+from ntk_bench.architectures import model_spec_from_config, require_input_fits
 from ntk_bench.claims.core import evaluate_claim, registered_claims
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.data import load_dataset
+from ntk_bench.data.transforms import resample_signals
 from ntk_bench.errors import ConfigError
 from ntk_bench.experiments.xiao2020 import parse_experiment_config
-from ntk_bench.experiments.xiao2020.inputs import check_input_fits, resample_signals
 from ntk_bench.experiments.xiao2020.maps import diagonal_means
 from ntk_bench.results import load_run
 from ntk_bench.runner import run_job
@@ -69,7 +69,7 @@ def test_a_filter_longer_than_the_signal_is_refused():
     spec = model_spec_from_config(cfg)
     short = resample_signals(load_dataset(MNIST1D), 4)
     with pytest.raises(ConfigError, match=r"model.filter_size=5 is larger than the input's spatial size 4"):
-        check_input_fits("cnn_pool", spec, short)
+        require_input_fits(spec, short.spatial_shape, short.name, "experiment.models entry cnn_pool")
 
 
 @pytest.mark.parametrize(

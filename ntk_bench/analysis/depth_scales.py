@@ -113,6 +113,12 @@ def fit_mean_predictor_decay(
     return DecayFit(rate, float(theory_rate), rate / theory_rate if theory_rate else math.nan, n)
 
 
+def chance_accuracy(labels: np.ndarray, num_classes: int) -> float:
+    """Accuracy of the best data-independent (constant) prediction: the largest class frequency among
+    ``labels`` (1/C for a stratified set)."""
+    return float(np.bincount(labels, minlength=num_classes).max() / len(labels))
+
+
 def chance_noise_margin(chance: float, n_test: int, z: float = 2.0) -> float:
     """``z`` binomial standard errors of a chance-level classifier's accuracy on ``n_test`` points,
     z·√(p(1 − p)/n) with p = chance: test accuracy within this of chance is indistinguishable from it."""

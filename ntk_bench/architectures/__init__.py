@@ -8,7 +8,7 @@ validated ``model`` config; ``network.py`` a family instantiated for an input la
 from ntk_bench.architectures.activations import ACTIVATIONS, Activation, get_activation
 from ntk_bench.architectures.families import FAMILIES, MODELS, Family, get_family
 from ntk_bench.architectures.network import Network
-from ntk_bench.architectures.spec import ModelSpec, model_spec_from_config
+from ntk_bench.architectures.spec import ModelSpec, model_spec_from_config, require_input_fits
 
 __all__ = [
     "ACTIVATIONS",
@@ -21,4 +21,5 @@ __all__ = [
     "get_activation",
     "get_family",
     "model_spec_from_config",
+    "require_input_fits",
 ]

@@ -108,3 +108,21 @@ def model_spec_from_config(cfg: Mapping[str, Any]) -> ModelSpec:
         padding=padding,
     )
     return family.configure(spec, cfg)
+
+
+def require_input_fits(spec: ModelSpec, spatial_shape: tuple[int, ...], data_name: str, where: str) -> None:
+    """A CNN needs image or signal inputs at least as long as its filter along every spatial axis; ``where``
+    names the config entry in the one-line error (e.g. ``experiment.models entry cnn_pool``)."""
+    if not spec.is_convolutional:
+        return
+    require(
+        len(spatial_shape) > 0,
+        f"{where} is a CNN and needs image or signal inputs, but data={data_name} is flat; use digits,"
+        " mnist1d, mnist, fashion_mnist, cifar10 or synthetic with spatial_shape",
+    )
+    size = min(spatial_shape)
+    require(
+        spec.filter_size <= size,
+        f"model.filter_size={spec.filter_size} is larger than the input's spatial size {size} (shape"
+        f" {list(spatial_shape)}); allowed: filter_size <= {size}",
+    )

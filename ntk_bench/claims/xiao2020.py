@@ -249,8 +249,8 @@ MIN_TIME_COLUMNS = 2
 )
 def trainable_depth_log_t(runs: Sequence[Run]) -> Iterator[ClaimResult]:
     for subject, run, entry in _fits(runs, "ordered_trainable_depth"):
+        fit = (entry or {}).get("time_fit") or {}
         if subject.split()[0] not in FCN_LIKE_BULK:
-            fit = (entry or {}).get("time_fit") or {}
             reason = (
                 f"the λ_bulk ∝ l·χ_1^l law is the FCN's (and CNN-F's); a pooled kernel's bulk mixes the d "
                 f"spatial modes (measured slope {fit.get('slope', float('nan')):.3f} ± "
@@ -258,7 +258,6 @@ def trainable_depth_log_t(runs: Sequence[Run]) -> Iterator[ClaimResult]:
             )
             yield not_run(subject, reason, runs=[run])
             continue
-        fit = (entry or {}).get("time_fit") or {}
         if fit.get("n_groups", 0) < MIN_TIME_COLUMNS or not np.isfinite(fit.get("stderr", np.nan)):
             yield not_run(
                 subject, f"fewer than {MIN_TIME_COLUMNS} ordered columns cross at ≥ 2 times", runs=[run]
@@ -290,8 +289,7 @@ MAX_DECADES_LOST = 1.0
     expected=f"the data-dependent mean predictor loses < {MAX_DECADES_LOST:g} decade from depth 1 to L",
     tolerance=f"log10 drop ≥ −{MAX_DECADES_LOST:g}",
     justification="Deterministic kernels. Measured on the FCN grid (depth 100): resolved ordered columns "
-    "lose "
-    "0.00-0.16 decades while chaotic ones lose 1.2-15.6; unresolved columns (L·χ_1^L ~ 1e-12 and below) "
+    "lose 0.00-0.16 decades while chaotic ones lose 1.2-15.6; unresolved columns (L·χ_1^L ~ 1e-12 and below) "
     "lose ~15 decades to round-off, which is why they are excluded.",
 )
 def ordered_mean_predictor_data_dependent(runs: Sequence[Run]) -> Iterator[ClaimResult]:

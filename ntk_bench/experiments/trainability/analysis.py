@@ -15,11 +15,6 @@ from ntk_bench.architectures import get_family
 from ntk_bench.experiments.trainability.config import REASONS, NetworkEntry, TrainabilityConfig
 
 
-def best_constant(labels: np.ndarray, classes: int) -> float:
-    """Accuracy of the best constant prediction (largest class frequency)."""
-    return float(np.bincount(labels, minlength=classes).max() / len(labels))
-
-
 def boundary_fit(depths: Sequence[int], xi: np.ndarray, accuracy_map: np.ndarray, threshold: float) -> dict:
     """Crossing depth per column (S,) of ``accuracy_map`` (S, D) and the fit depth = a·ξ (NaN columns out)."""
     boundary = np.array([crossing_depth(depths, accuracy_map[s], threshold) for s in range(len(xi))])

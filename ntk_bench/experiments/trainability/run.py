@@ -9,32 +9,21 @@ from typing import Any
 
 import numpy as np
 
+from ntk_bench.analysis.depth_scales import chance_accuracy
+from ntk_bench.architectures import require_input_fits
 from ntk_bench.blas import single_threaded_blas
-from ntk_bench.errors import ConfigError
-from ntk_bench.experiments.trainability.analysis import analyse, best_constant, compare_resnet
+from ntk_bench.data.transforms import downsample
+from ntk_bench.experiments.trainability.analysis import analyse, compare_resnet
 from ntk_bench.experiments.trainability.cells import finite_width, infinite_width, spec_at
 from ntk_bench.experiments.trainability.config import (
     NAME,
     REASONS,
-    TrainabilityConfig,
     load_inputs,
     parse_config,
 )
-from ntk_bench.experiments.xiao2020 import downsample
 from ntk_bench.results import Results
-from ntk_bench.theory import critical_sigma_w2, mean_field_summary
+from ntk_bench.theory import mean_field_columns
 from ntk_bench.tracking import ExperimentOutput
-
-
-def theory_columns(activation: str, tc: TrainabilityConfig) -> dict[str, Any]:
-    summaries = [mean_field_summary(activation, w2, tc.sigma_b2) for w2 in tc.sigma_w2]
-    out: dict[str, Any] = {
-        key: np.array([getattr(m, key) for m in summaries], dtype=np.float64)
-        for key in ("q_star", "chi_1", "chi_c_star", "xi_1", "xi_c_star", "xi_star")
-    }
-    out["phase"] = [m.phase for m in summaries]
-    out["critical_sigma_w2"] = critical_sigma_w2(activation, tc.sigma_b2)
-    return out
 
 
 def run_trainability(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
@@ -46,13 +35,9 @@ def run_trainability(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         spec = spec_at(entry, tc, entry.depths[0])
         if entry.downsample > 1 or spec.is_convolutional:
             downsample(data, entry.downsample)  # validates the factor against the spatial shape
-        if spec.is_convolutional and not data.spatial_shape:
-            raise ConfigError(
-                f"experiment.networks entry {entry.key} is a CNN and needs image or signal inputs, but"
-                f" data={data.name} is flat; use mnist1d, digits or synthetic with spatial_shape"
-            )
-    chance_train = best_constant(data.labels_train, data.num_classes)
-    chance_test = best_constant(data.labels_test, data.num_classes)
+        require_input_fits(spec, data.spatial_shape, data.name, f"experiment.networks entry {entry.key}")
+    chance_train = chance_accuracy(data.labels_train, data.num_classes)
+    chance_test = chance_accuracy(data.labels_test, data.num_classes)
     summary: dict[str, Any] = {
         "networks": [e.key for e in tc.networks],
         "n_train": data.n_train,
@@ -90,7 +75,7 @@ def run_trainability(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
             activation = spec_at(entry, tc, entry.depths[0]).activation
             pooled = downsample(data, entry.downsample)  # average-pooled signals/images, per network
             model_data = pooled if spec_at(entry, tc, entry.depths[0]).is_convolutional else pooled.flat()
-            theory = theory_columns(activation, tc)
+            theory = mean_field_columns(activation, tc.sigma_w2, tc.sigma_b2)
             tic = time.perf_counter()
             infinite = infinite_width(entry, model_data, tc)
             kernel_s = time.perf_counter() - tic

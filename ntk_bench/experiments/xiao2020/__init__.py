@@ -2,8 +2,8 @@
 Networks" (ICML 2020), split by concept:
 
 - :mod:`.config` — the validated ``experiment`` group;
-- :mod:`.inputs` — the data draw (stratified or not), resolution (downsampling, resampling 1-D signals) and
-  the label conventions;
+- :mod:`.inputs` — the data draw (stratified or not) and the label conventions (the transforms they use:
+  :mod:`ntk_bench.data.transforms`);
 - :mod:`.maps` — the analytic NTKs of every (σ_w², depth) cell and their kernel-regression outcome;
 - :mod:`.analysis` — boundaries read off the maps and set against the depth scales;
 - :mod:`.run` — ``experiment=xiao2020_fcn`` / ``xiao2020_cnn`` (the heat maps);
@@ -12,16 +12,12 @@ Networks" (ICML 2020), split by concept:
 Figures: :mod:`ntk_bench.report.xiao2020`; verdicts: :mod:`ntk_bench.claims.xiao2020`.
 """
 
-from ntk_bench.experiments.xiao2020.analysis import compare_pool_flatten
 from ntk_bench.experiments.xiao2020.config import XiaoConfig, parse_experiment_config, parse_sigma_grid
-from ntk_bench.experiments.xiao2020.inputs import centre_labels_over_train, downsample, load_data
+from ntk_bench.experiments.xiao2020.inputs import load_data
 from ntk_bench.experiments.xiao2020.run import run_xiao2020
 
 __all__ = [
     "XiaoConfig",
-    "centre_labels_over_train",
-    "compare_pool_flatten",
-    "downsample",
     "load_data",
     "parse_experiment_config",
     "parse_sigma_grid",

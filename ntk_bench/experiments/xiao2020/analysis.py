@@ -231,27 +231,21 @@ def mean_predictor_depth(depths: Sequence[int], rms: np.ndarray) -> float:
     return crossing_depth(depths[start], relative, math.log10(MEAN_PREDICTOR_LEVEL))
 
 
-def compare_pool_flatten(
+def pool_vs_flatten_boundaries(
     chance_depth: Mapping[str, np.ndarray],
-    mean_predictor_rms: Mapping[str, np.ndarray],
+    peak_accuracy: Mapping[str, np.ndarray],
     theory: Mapping[str, Any],
     xc: XiaoConfig,
-    positions: int,
-    peak_accuracy: Mapping[str, np.ndarray],
     clear_level: float,
 ) -> dict[str, Any]:
-    """CNN-P vs CNN-F: the depth where test accuracy reaches chance, per chaotic σ_w² column.
+    """CNN-P vs CNN-F under one label convention: the depth where test accuracy reaches chance, per chaotic
+    σ_w² column.
 
     A column is informative when both architectures clearly generalize in it at some depth (peak test
     accuracy at the analysis time ≥ ``clear_level``, i.e. chance + two margins: a boundary of a model that
     never rises clearly above chance measures the test set's noise) and at least one of them reaches chance
     within the grid; a depth beyond the grid (censored) counts as deeper than any finite one. Only
-    informative columns enter ``pool_deeper_fraction``. Alongside, the depth
-    where the data-dependent mean predictor falls to ``MEAN_PREDICTOR_LEVEL`` of its depth-1 value, and the
-    ratio rms_P/rms_F of the data-dependent mean predictors at the deepest grid depth: pooling divides the
-    growing diagonal of the chaotic NTK by up to d positions, so the ratio rises towards ~d with depth and
-    the pooled prediction reaches any level ξ_*·ln d layers later (Xiao et al. 2020 §5);
-    ``extra_depth_mean_predictor`` = ξ_*·ln(rms_P/rms_F) at the deepest depth measures that shift.
+    informative columns enter ``pool_deeper_fraction``.
     """
     jt = xc.times.index(xc.analysis_time)
     chaotic = np.flatnonzero(np.asarray(theory["phase"]) == "chaotic")
@@ -262,6 +256,37 @@ def compare_pool_flatten(
     clear = (peaks["cnn_flatten"] >= clear_level) & (peaks["cnn_pool"] >= clear_level)
     informative = clear & (np.isfinite(flat) | np.isfinite(pool))
     deeper = pool_c > flat_c
+    return {
+        "cnn_flatten_depth": flat.tolist(),
+        "cnn_pool_depth": pool.tolist(),
+        "pool_deeper": deeper.tolist(),
+        "peak_test_accuracy_cnn_flatten": peaks["cnn_flatten"].tolist(),
+        "peak_test_accuracy_cnn_pool": peaks["cnn_pool"].tolist(),
+        "informative": informative.tolist(),
+        "informative_columns": int(np.sum(informative)),
+        "pool_deeper_fraction": float(np.mean(deeper[informative])) if informative.any() else math.nan,
+    }
+
+
+def compare_pool_flatten(
+    boundaries: Mapping[str, Any],
+    mean_predictor_rms: Mapping[str, np.ndarray],
+    theory: Mapping[str, Any],
+    xc: XiaoConfig,
+    positions: int,
+    clear_level: float,
+) -> dict[str, Any]:
+    """CNN-P vs CNN-F: the primary convention's ``boundaries`` (:func:`pool_vs_flatten_boundaries`) with the
+    mechanism beside them, which does not depend on the label convention: the depth where the data-dependent
+    mean predictor falls to ``MEAN_PREDICTOR_LEVEL`` of its depth-1 value, and the ratio rms_P/rms_F of the
+    data-dependent mean predictors at the deepest grid depth. Pooling divides the growing diagonal of the
+    chaotic NTK by up to d positions, so the ratio rises towards ~d with depth and the pooled prediction
+    reaches any level ξ_*·ln d layers later (Xiao et al. 2020 §5); ``extra_depth_mean_predictor`` =
+    ξ_*·ln(rms_P/rms_F) at the deepest depth measures that shift.
+    """
+    chaotic = np.flatnonzero(np.asarray(theory["phase"]) == "chaotic")
+    flat = np.asarray(boundaries["cnn_flatten_depth"], dtype=np.float64)
+    pool = np.asarray(boundaries["cnn_pool_depth"], dtype=np.float64)
     both = np.isfinite(flat) & np.isfinite(pool)
     ratio = np.array(
         [mean_predictor_rms["cnn_pool"][s, -1] / mean_predictor_rms["cnn_flatten"][s, -1] for s in chaotic]
@@ -270,15 +295,8 @@ def compare_pool_flatten(
     return {
         "time": xc.analysis_time,
         "sigma_w2": [xc.sigma_w2[s] for s in chaotic],
-        "cnn_flatten_depth": flat.tolist(),
-        "cnn_pool_depth": pool.tolist(),
-        "pool_deeper": deeper.tolist(),
-        "peak_test_accuracy_cnn_flatten": peaks["cnn_flatten"].tolist(),
-        "peak_test_accuracy_cnn_pool": peaks["cnn_pool"].tolist(),
+        **boundaries,
         "clear_generalization_level": clear_level,
-        "informative": informative.tolist(),
-        "informative_columns": int(np.sum(informative)),
-        "pool_deeper_fraction": float(np.mean(deeper[informative])) if informative.any() else math.nan,
         "mean_extra_depth_where_both_finite": float(np.mean(pool[both] - flat[both]))
         if both.any()
         else math.nan,

@@ -29,7 +29,8 @@ import numpy as np
 
 from ntk_bench.analysis.depth_scales import ROUNDOFF_FLOOR
 from ntk_bench.analysis.slopes import linear_fit
-from ntk_bench.architectures import Network
+from ntk_bench.architectures import Network, require_input_fits
+from ntk_bench.data.transforms import resample_signals
 from ntk_bench.errors import require
 from ntk_bench.experiments.xiao2020.config import (
     MIN_GRID_DEPTHS,
@@ -44,7 +45,7 @@ from ntk_bench.experiments.xiao2020.config import (
     parse_sigma_grid,
     unknown_keys,
 )
-from ntk_bench.experiments.xiao2020.inputs import check_input_fits, load_data, resample_signals
+from ntk_bench.experiments.xiao2020.inputs import load_data
 from ntk_bench.experiments.xiao2020.maps import compute_maps
 from ntk_bench.experiments.xiao2020.run import model_spec
 from ntk_bench.progress import progress
@@ -169,7 +170,7 @@ def run_pool_depth(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     native = data.spatial_shape[0]
     for length in pc.lengths:  # validate every length before computing any
         for name, spec in specs.items():
-            check_input_fits(name, spec, resample_signals(data, length) if length != native else data)
+            require_input_fits(spec, (length,), data.name, f"{name} at experiment.lengths entry {length}")
 
     depths = np.asarray(pc.depths, dtype=np.float64)
     shape = (len(pc.lengths), len(pc.sigma_w2), len(pc.depths))

@@ -25,12 +25,17 @@ from typing import Any
 
 import numpy as np
 
-from ntk_bench.analysis.depth_scales import chance_noise_margin
-from ntk_bench.architectures import Network, model_spec_from_config
+from ntk_bench.analysis.depth_scales import chance_accuracy, chance_noise_margin
+from ntk_bench.architectures import Network, model_spec_from_config, require_input_fits
+from ntk_bench.data.transforms import downsample
 from ntk_bench.dynamics.kernel_regression import DepthEvaluation
-from ntk_bench.experiments.xiao2020.analysis import analyse_model, compare_pool_flatten
+from ntk_bench.experiments.xiao2020.analysis import (
+    analyse_model,
+    compare_pool_flatten,
+    pool_vs_flatten_boundaries,
+)
 from ntk_bench.experiments.xiao2020.config import XiaoConfig, parse_experiment_config
-from ntk_bench.experiments.xiao2020.inputs import check_input_fits, downsample, load_data
+from ntk_bench.experiments.xiao2020.inputs import load_data
 from ntk_bench.experiments.xiao2020.maps import compute_maps
 from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.theory.mean_field import COLUMN_FIELDS, mean_field_columns
@@ -53,12 +58,6 @@ def model_spec(model_cfg: Mapping[str, Any], name: str, sigma_b2: float | None):
     return model_spec_from_config(cfg)
 
 
-def test_chance(labels_test: np.ndarray, num_classes: int) -> float:
-    """The best test accuracy of a data-independent (constant) prediction: the largest test-class
-    frequency (1/C for a stratified test set)."""
-    return float(np.bincount(labels_test, minlength=num_classes).max() / len(labels_test))
-
-
 def run_xiao2020(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Heat maps, spectra and depth-scale fits for ``experiment.models``."""
     started = time.perf_counter()
@@ -69,11 +68,11 @@ def run_xiao2020(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     data, sizes = load_data(cfg["data"], xc.n_train, xc.n_test, xc.stratify)
     data = downsample(data, xc.downsample)
     for name, spec in specs.items():
-        check_input_fits(name, spec, data)
+        require_input_fits(spec, data.spatial_shape, data.name, f"experiment.models entry {name}")
     model_data = {name: (data if spec.is_convolutional else data.flat()) for name, spec in specs.items()}
     networks = {name: Network(spec, len(model_data[name].spatial_shape)) for name, spec in specs.items()}
     theory = mean_field_columns(activation, xc.sigma_w2, sigma_b2, workers=xc.workers)
-    chance = test_chance(data.labels_test, data.num_classes)
+    chance = chance_accuracy(data.labels_test, data.num_classes)
     margin = xc.chance_margin if xc.chance_margin is not None else chance_noise_margin(chance, data.n_test)
 
     summary: dict[str, Any] = {
@@ -140,34 +139,19 @@ def run_xiao2020(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         positions = math.prod(data.spatial_shape)
         rms = {name: arrays[f"{name}/mean_predictor_rms"] for name in ("cnn_flatten", "cnn_pool")}
         clear_level = chance + 2 * margin
+        names = ("cnn_flatten", "cnn_pool")
         by_labels = {}
         for convention in xc.labels:
             prefix = "" if convention == xc.labels[0] else f"{convention}/"
-            names = ("cnn_flatten", "cnn_pool")
             depths = {name: arrays[f"{name}/{prefix}test_chance_depth"] for name in names}
             peaks = {
                 name: np.nanmax(arrays[f"{name}/{prefix}test_accuracy"][:, 1:, jt], axis=1, initial=0.0)
                 for name in names
             }
-            by_labels[convention] = compare_pool_flatten(
-                depths, rms, theory, xc, positions, peaks, clear_level
-            )
-        summary["cnn_pool_vs_flatten"] = dict(by_labels[xc.labels[0]])
-        summary["cnn_pool_vs_flatten"]["by_labels"] = {
-            convention: {
-                key: block[key]
-                for key in (
-                    "cnn_flatten_depth",
-                    "cnn_pool_depth",
-                    "pool_deeper",
-                    "peak_test_accuracy_cnn_flatten",
-                    "peak_test_accuracy_cnn_pool",
-                    "informative",
-                    "informative_columns",
-                    "pool_deeper_fraction",
-                )
-            }
-            for convention, block in by_labels.items()
+            by_labels[convention] = pool_vs_flatten_boundaries(depths, peaks, theory, xc, clear_level)
+        summary["cnn_pool_vs_flatten"] = {
+            **compare_pool_flatten(by_labels[xc.labels[0]], rms, theory, xc, positions, clear_level),
+            "by_labels": by_labels,
         }
     summary["timing_s"] = {"total": time.perf_counter() - started}
     results = Results(experiment=xc.name, axis="sigma_w2", series=series, summary=summary, arrays=arrays)
