@@ -60,4 +60,4 @@ quick: $(STAMP)
 	$(BIN)/ntk-bench suite=quick
 
 nightly: $(STAMP)
-	$(BIN)/python -m ntk_bench.sweeps nightly $(NIGHTLY_ARGS)
+	$(BIN)/python -m ntk_bench.suite nightly $(NIGHTLY_ARGS)

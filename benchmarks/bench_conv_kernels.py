@@ -24,10 +24,10 @@ import numpy as np
 from neural_tangents import stax
 
 from benchmarks.common import BenchmarkResult, best_time, compare
-from ntk_bench.architectures import Network, model_spec_from_config
-from ntk_bench.architectures.stax_layers import box_average_method
 from ntk_bench.data import load_dataset
 from ntk_bench.kernels import kernel_pass, kernels_across_depth
+from ntk_bench.model import Network, model_spec_from_config
+from ntk_bench.model.stax_layers import box_average_method
 
 SIZES = [(40,), (64,), (128,), (256,), (4, 4), (8, 8), (16, 16)]
 MAX_PAIRS_EDGE = 16  # at most 16×16 input pairs per timed call

@@ -16,9 +16,9 @@ import jax
 import numpy as np
 
 from benchmarks.common import BenchmarkResult, compare
-from ntk_bench.architectures.flax_models import flax_model_from_config
 from ntk_bench.data import load_dataset
 from ntk_bench.kernels.empirical import IMPLEMENTATIONS, EmpiricalNTK
+from ntk_bench.model.flax_models import flax_model_from_config
 
 CASES = {
     # name: (model config, inputs, block size, timing repeats per implementation)

@@ -10,9 +10,9 @@ import jax
 import numpy as np
 
 from benchmarks.common import BenchmarkResult, compare
-from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.data import load_dataset
 from ntk_bench.kernels import kernels_across_depth
+from ntk_bench.model import Network, model_spec_from_config
 
 DEPTH = 100
 M = 256

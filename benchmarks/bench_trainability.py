@@ -28,10 +28,10 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from benchmarks.common import BenchmarkResult, best_time, compare
-from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.dynamics.finite_training import FiniteTrainer
-from ntk_bench.experiments.trainability import parse_config, spec_at
+from ntk_bench.experiment.trainability import parse_config, spec_at
+from ntk_bench.model import Network, model_spec_from_config
 
 SIGMAS = [0.5, 0.7, 1.0, 2.0, 3.5]
 SEEDS = [0, 1]

@@ -26,7 +26,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from benchmarks.common import BenchmarkResult, compare
-from ntk_bench.architectures.flax_models import flax_model_from_config
 from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.deviation import layer_names
 from ntk_bench.dynamics.learning_rates import critical_learning_rate
@@ -39,7 +38,8 @@ from ntk_bench.dynamics.training import (
     init_seeds,
     unstack,
 )
-from ntk_bench.experiments.finite_width import analytic_ntk
+from ntk_bench.experiment.finite_width import analytic_ntk
+from ntk_bench.model.flax_models import flax_model_from_config
 
 SEEDS = 8
 STEPS = 20

@@ -33,13 +33,13 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from benchmarks.common import BenchmarkResult, best_time, compare
-from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.finite_training import FiniteTrainer
 from ntk_bench.dynamics.kernel_regression import accuracy, critical_learning_rate, gradient_flow
-from ntk_bench.experiments.xiao2020 import load_data, parse_experiment_config, run_xiao2020
+from ntk_bench.experiment.xiao2020 import load_data, parse_experiment_config, run_xiao2020
 from ntk_bench.kernels import KernelPass
+from ntk_bench.model import Network, model_spec_from_config
 from ntk_bench.spectra import symmetric_eigh
 
 BASELINE_COLUMNS = 1

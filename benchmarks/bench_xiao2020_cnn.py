@@ -2,7 +2,7 @@
 
 1. One σ_w² column of the default ``experiment=xiao2020_cnn`` map (CNN-P, MNIST-1D at d = 40, m = 60,
    n = 150, depths 0..40, all five times, both label conventions) through the experiment's own column loop
-   (:func:`ntk_bench.experiments.xiao2020.maps.compute_maps`): ours (``Network``'s fast circular-conv
+   (:func:`ntk_bench.experiment.xiao2020.maps.compute_maps`): ours (``Network``'s fast circular-conv
    kernels) vs the same column built from neural-tangents' own layers (``fast_kernels=False``). The default
    map has 8 columns per model, so 8 × ours + CNN-F is the predicted wall time of the default on one core.
 2. The same on 8×8 digits (2-D, d = 64 positions: the resolution of ``suite=xiao2020``'s CNN preset, CIFAR-10
@@ -23,11 +23,11 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from benchmarks.common import BenchmarkResult, compare
-from ntk_bench.architectures import Network
 from ntk_bench.cli import CONF_DIR
-from ntk_bench.experiments.xiao2020 import load_data, parse_experiment_config
-from ntk_bench.experiments.xiao2020.maps import compute_maps
-from ntk_bench.experiments.xiao2020.run import model_spec
+from ntk_bench.experiment.xiao2020 import load_data, parse_experiment_config
+from ntk_bench.experiment.xiao2020.maps import compute_maps
+from ntk_bench.experiment.xiao2020.run import model_spec
+from ntk_bench.model import Network
 
 GPU_FLOPS = 10e12  # assumed sustained float64 rate of the kernel update on one H100 (see the module doc)
 PAPER = {"m": 256, "n": 256, "columns": 20, "depth": 100, "models": 2}

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ntk_bench.errors import ConfigError, require
 from ntk_bench.results.reader import Run, load_run, load_runs, runs_table
 from ntk_bench.results.store import RESULTS_FILE
-from ntk_bench.tracking.common import one_line
+from ntk_bench.tracker.common import one_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +103,7 @@ def _result(run: Run) -> Result:
 def _check_overrides(experiment: object, overrides: object) -> list[str]:
     """``experiment=<name>`` + the overrides, as the CLI's argv; rejects what a single job cannot run."""
     from ntk_bench.cli import check_group_choices
-    from ntk_bench.tracking.context import override_key, swept_keys
+    from ntk_bench.tracker.context import override_key, swept_keys
 
     require(isinstance(experiment, str) and bool(experiment), f"bad experiment {experiment!r}: not a name")
     if isinstance(overrides, str) or not isinstance(overrides, Sequence):
@@ -160,7 +160,7 @@ def run(
     from omegaconf import OmegaConf, open_dict
 
     from ntk_bench.runner import run_job
-    from ntk_bench.tracking import JobContext
+    from ntk_bench.tracker import JobContext
 
     cfg = compose_config(experiment, overrides)
     hydra_cfg = cfg.hydra

@@ -54,7 +54,7 @@ def fail(message: str) -> None:
 def hydra_main(cfg: DictConfig) -> None:
     """One Hydra job: resolve the config, run it (or skip it when complete), print where the results are."""
     from ntk_bench.runner import run_job
-    from ntk_bench.tracking import job_context_from_hydra
+    from ntk_bench.tracker import job_context_from_hydra
 
     job_dir = Path(HydraConfig.get().runtime.output_dir)
     job = job_context_from_hydra(HydraConfig.get())  # never raises

@@ -47,8 +47,8 @@ def plugin_experiments() -> dict[str, str]:
 
 
 def register_plugin_experiments() -> None:
-    """Add the plugins' experiments to ``ntk_bench.experiments.EXPERIMENTS`` (built-in names are kept)."""
-    from ntk_bench.experiments import EXPERIMENTS
+    """Add the plugins' experiments to ``ntk_bench.experiment.EXPERIMENTS`` (built-in names are kept)."""
+    from ntk_bench.experiment import EXPERIMENTS
 
     for name, target in plugin_experiments().items():
         EXPERIMENTS.setdefault(name, target)

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ntk_bench.experiments import get_experiment
+from ntk_bench.experiment import get_experiment
 from ntk_bench.plugins import register_plugin_experiments
 from ntk_bench.results import ExperimentOutput, collect_provenance, load_run, write_results
 from ntk_bench.results.resume import completed_result
-from ntk_bench.tracking import JobContext, make_tracker
+from ntk_bench.tracker import JobContext, make_tracker
 
 # Testing only: SIGKILL this process right after its k-th computed job has written results.json, to prove
 # that an interrupted sweep resumes (tests/test_suite.py). Unset in normal use.

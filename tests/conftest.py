@@ -21,9 +21,9 @@ def tiny_fcn_problem():
         import jax.numpy as jnp
         import numpy as np
 
-        from ntk_bench.architectures import model_spec_from_config
-        from ntk_bench.architectures.flax_models import FlaxModel, flax_twin
         from ntk_bench.dynamics.training import TrainData, init_seeds
+        from ntk_bench.model import model_spec_from_config
+        from ntk_bench.model.flax_models import FlaxModel, flax_twin
 
         spec = model_spec_from_config(
             {"name": "fcn", "depth": 2, "width": 16, "activation": "erf", "sigma_w2": 1.5, "sigma_b2": 0.05}

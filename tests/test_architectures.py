@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import MODELS, Network, get_family, model_spec_from_config
-from ntk_bench.architectures.stax_layers import box_average_method
 from ntk_bench.errors import ConfigError
 from ntk_bench.kernels import kernels_across_depth
+from ntk_bench.model import MODELS, Network, get_family, model_spec_from_config
+from ntk_bench.model.stax_layers import box_average_method
 
 BASE = {"depth": 4, "width": 8, "activation": "erf", "sigma_w2": 1.5, "sigma_b2": 0.05}
 

@@ -187,7 +187,7 @@ def test_negative_or_nan_eigenvalues_fail_positive_definiteness(runs_dir, tmp_pa
 def test_mean_predictor_decay_needs_training_set_centred_labels(tmp_path, monkeypatch):
     """Xiao et al.'s O(l·(χ_c*/χ_1)^l) needs 1ᵀY = 0: with labels centred over the training set the claim
     passes; with a label mean left in Y (the constant mode of Θ leaks in) it fails."""
-    import ntk_bench.experiments.spectrum as spectrum
+    import ntk_bench.experiment.spectrum as spectrum
 
     original = spectrum.summarize_mean_predictor
     skip_figures(monkeypatch)
@@ -338,8 +338,8 @@ def test_xiao2020_claims_read_the_depth_scale_fits(tmp_path, r_squared, n_points
 def _pool_run(tmp_path, flat_depth, pool_depth, rms_ratio, flat_peak=0.5):
     """A CNN run whose comparison comes from the experiment's own compare_pool_flatten on made-up maps
     (``flat_peak``: CNN-F's peak test accuracy, against a clear-generalization level of 0.3)."""
-    from ntk_bench.experiments.xiao2020 import parse_experiment_config
-    from ntk_bench.experiments.xiao2020.analysis import compare_pool_flatten, pool_vs_flatten_boundaries
+    from ntk_bench.experiment.xiao2020 import parse_experiment_config
+    from ntk_bench.experiment.xiao2020.analysis import compare_pool_flatten, pool_vs_flatten_boundaries
 
     cfg = OmegaConf.to_container(
         compose_experiment("xiao2020_cnn"), resolve=True

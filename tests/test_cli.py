@@ -37,8 +37,8 @@ def test_cli_end_to_end_writes_results_matching_a_direct_computation(tmp_path):
     assert run.arrays["ntk_eigenvalues"].shape == (3, 24)
     assert (run_dir / "spectrum_vs_depth.png").stat().st_size > 0
     # Independent check: λ_max at depth 3 from the network built directly with neural-tangents.
-    from ntk_bench.architectures import Network, model_spec_from_config
     from ntk_bench.data import load_dataset
+    from ntk_bench.model import Network, model_spec_from_config
 
     data = load_dataset(run.config["data"]).flat()
     network = Network(model_spec_from_config(run.config["model"]), 0)

@@ -4,10 +4,10 @@ import jax
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import model_spec_from_config
-from ntk_bench.architectures.flax_models import FlaxModel, flax_twin
 from ntk_bench.errors import ConfigError
 from ntk_bench.kernels.empirical import IMPLEMENTATIONS, EmpiricalNTK
+from ntk_bench.model import model_spec_from_config
+from ntk_bench.model.flax_models import FlaxModel, flax_twin
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from ntk_bench.errors import ConfigError
-from ntk_bench.experiments import EXPERIMENTS, get_experiment
+from ntk_bench.experiment import EXPERIMENTS, get_experiment
 from ntk_bench.report.figure_registry import render_figures
 from ntk_bench.results import load_run, write_results
 
@@ -178,7 +178,7 @@ def test_analytic_experiments_reject_user_modules(tmp_path, monkeypatch):
 
 def test_lr_threshold_classification_and_bisection():
     from ntk_bench.analysis.thresholds import CATAPULT, CONVERGED, DIVERGED, ERROR, bracket, classify, refine
-    from ntk_bench.experiments.lr_threshold import guarded
+    from ntk_bench.experiment.lr_threshold import guarded
 
     losses = np.array(
         [

@@ -9,18 +9,18 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import ACTIVATIONS, Network, model_spec_from_config
-from ntk_bench.architectures.flax_models import (
+from ntk_bench.dynamics.deviation import relative_frobenius
+from ntk_bench.errors import ConfigError
+from ntk_bench.kernels import kernels_across_depth
+from ntk_bench.kernels.empirical import EmpiricalNTK
+from ntk_bench.model import ACTIVATIONS, Network, model_spec_from_config
+from ntk_bench.model.flax_models import (
     FlaxModel,
     activation_fn,
     flax_model_from_config,
     flax_twin,
     load_flax_module,
 )
-from ntk_bench.dynamics.deviation import relative_frobenius
-from ntk_bench.errors import ConfigError
-from ntk_bench.kernels import kernels_across_depth
-from ntk_bench.kernels.empirical import EmpiricalNTK
 
 
 def _spec(name, **overrides):

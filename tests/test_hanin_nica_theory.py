@@ -15,10 +15,10 @@ import jax
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import model_spec_from_config
-from ntk_bench.architectures.flax_models import FlaxFCN
 from ntk_bench.errors import ConfigError
-from ntk_bench.experiments.hanin_nica import ntk_diagonal_and_output_samples
+from ntk_bench.experiment.hanin_nica import ntk_diagonal_and_output_samples
+from ntk_bench.model import model_spec_from_config
+from ntk_bench.model.flax_models import FlaxFCN
 from ntk_bench.theory.hanin_nica import (
     alive_probability,
     equal_width_moments,

@@ -8,7 +8,7 @@ import pytest
 
 from ntk_bench.claims import all_claims
 from ntk_bench.claims.core import evaluate_claim
-from ntk_bench.experiments.lr_threshold import (
+from ntk_bench.experiment.lr_threshold import (
     CONVERGED,
     Threshold,
     claim_values,
@@ -89,7 +89,7 @@ def test_lr_threshold_claims_pass_on_theory_and_fail_off_it(tmp_path):
 def _collapsing_cells(shift=0.0, shifted_width=64):
     """log R on a widths × β grid that collapses (one curve 4β plus noise well inside the intervals);
     ``shift`` moves one width's curve up at every β."""
-    from ntk_bench.experiments.hanin_nica import collapse_test
+    from ntk_bench.experiment.hanin_nica import collapse_test
 
     widths, betas, log_r, ci = [], [], [], []
     noise = np.random.default_rng(0).normal(scale=0.02, size=12)
@@ -106,7 +106,7 @@ def _collapsing_cells(shift=0.0, shifted_width=64):
 
 
 def test_collapse_test_passes_a_collapse_and_fails_a_shifted_width(tmp_path):
-    from ntk_bench.experiments.hanin_nica import facing_stderr, samples_for
+    from ntk_bench.experiment.hanin_nica import facing_stderr, samples_for
 
     ok = _collapsing_cells()
     assert ok["comparisons"] == 12 and ok["max_z"] < ok["z_critical"]

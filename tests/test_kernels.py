@@ -6,10 +6,10 @@ import neural_tangents as nt
 import numpy as np
 import pytest
 
-from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.errors import ConfigError
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.kernels.layerwise import auto_block_size, validate_depths
+from ntk_bench.model import Network, model_spec_from_config
 
 RESNET_CONV_POOL = {"layer": "conv", "readout": "pool"}
 CASES = [

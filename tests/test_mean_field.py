@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from ntk_bench.architectures.activations import get_activation
 from ntk_bench.errors import ConfigError
+from ntk_bench.model.activations import get_activation
 from ntk_bench.theory import (
     c_map,
     c_star,

@@ -18,7 +18,7 @@ from ntk_bench.claims import all_claims
 from ntk_bench.claims.core import evaluate_claim
 from ntk_bench.claims.phase_diagram import CROSSING_RTOL, bracketed_crossings
 from ntk_bench.errors import ConfigError
-from ntk_bench.experiments import EXPERIMENTS, get_experiment
+from ntk_bench.experiment import EXPERIMENTS, get_experiment
 from ntk_bench.report.figure_registry import render_figures
 from ntk_bench.results import Run, write_results
 from ntk_bench.theory import chi_1

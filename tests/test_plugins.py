@@ -24,7 +24,7 @@ FILES = {
     "exp.py": """
         import numpy as np
 
-        from ntk_bench.architectures import get_family
+        from ntk_bench.model import get_family
         from ntk_bench.results import ExperimentOutput, Results
 
 
@@ -75,7 +75,7 @@ FILES = {
     "family.py": """
         import dataclasses
 
-        from ntk_bench.architectures.families import fcn
+        from ntk_bench.model.families import fcn
 
         FAMILIES = tuple(dataclasses.replace(f, name="demo_fcn", label="DemoFCN") for f in fcn.FAMILIES)
     """,

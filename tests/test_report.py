@@ -298,7 +298,7 @@ def test_experiments_compute_only_and_never_import_matplotlib():
     owned = ["spectrum", "jacot2018", "phase_diagram", "hanin_nica"]
     code = (
         "import sys, importlib\n"
-        + "".join(f"importlib.import_module('ntk_bench.experiments.{m}')\n" for m in owned)
+        + "".join(f"importlib.import_module('ntk_bench.experiment.{m}')\n" for m in owned)
         + "print(sorted(m for m in sys.modules if m.startswith(('matplotlib', 'ntk_bench.report'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -51,7 +51,7 @@ def _suites():
 
 
 def _cells(suite):
-    from ntk_bench.sweeps.__main__ import suite_cells
+    from ntk_bench.suite.__main__ import suite_cells
 
     return suite_cells(suite)
 
@@ -81,7 +81,7 @@ def test_every_suite_composes_and_its_cells_only_set_keys_their_groups_define():
     """A typo in a cell (``model.sigma_w``) would silently add a key Hydra happily merges; catch it here."""
     from hydra import compose, initialize_config_dir
 
-    from ntk_bench.sweeps.__main__ import available_cells, cell_experiment, experiment_name
+    from ntk_bench.suite.__main__ import available_cells, cell_experiment, experiment_name
 
     paper = {"xiao2020", "lee2019", "jacot2018", "hanin_nica2020", "schoenholz2017"}
     assert {"quick", "nightly", *paper} <= set(_suites())
@@ -119,7 +119,7 @@ def test_every_suite_composes_and_its_cells_only_set_keys_their_groups_define():
 def test_unknown_suite_is_a_one_line_error(capsys):
     from ntk_bench.cli import check_group_choices
     from ntk_bench.errors import ConfigError
-    from ntk_bench.sweeps.__main__ import main
+    from ntk_bench.suite.__main__ import main
 
     with pytest.raises(ConfigError, match=r"unknown suite 'nigthly'; allowed: hanin_nica2020, jacot2018, "):
         check_group_choices(["suite=nigthly"])
@@ -128,7 +128,7 @@ def test_unknown_suite_is_a_one_line_error(capsys):
 
 
 def test_nightly_wrapper_takes_overrides_before_and_after_its_options():
-    from ntk_bench.sweeps.__main__ import arguments
+    from ntk_bench.suite.__main__ import arguments
 
     args = arguments(["nightly", "model.depth=3", "--dir", "out/nightly", "tracker=none", "--no-baseline"])
     assert (args.suite, args.dir, args.no_baseline) == ("nightly", Path("out/nightly"), True)
@@ -136,7 +136,7 @@ def test_nightly_wrapper_takes_overrides_before_and_after_its_options():
 
 
 def test_sweep_size_follows_the_basic_sweeper():
-    from ntk_bench.sweeps.progress import progress_line, sweep_overrides, sweep_size
+    from ntk_bench.suite.progress import progress_line, sweep_overrides, sweep_size
 
     params = {"+suite/cells": "a, b,c", "model.depth": "1,2"}
     plan = sweep_size(sweep_overrides(["suite=quick", "model.depth=5", "seed=0,1"], params))
@@ -326,12 +326,12 @@ def test_launcher_runs_two_tiny_jobs_and_reports(tmp_path, launcher):
 def test_nightly_suite_passes_its_claims_and_baseline(tmp_path):
     """``make nightly``'s command. In the nightly workflow NTK_BENCH_NIGHTLY_DIR points at the sweep the
     workflow just ran, so this resumes it (every cell skipped) instead of computing it twice."""
-    from ntk_bench.sweeps.__main__ import available_cells
+    from ntk_bench.suite.__main__ import available_cells
 
     directory = Path(os.environ.get("NTK_BENCH_NIGHTLY_DIR") or tmp_path / "nightly")
     proc = subprocess.run(
         # exactly `make nightly`'s arguments: an extra override changes the config hash, so nothing resumes
-        [sys.executable, "-m", "ntk_bench.sweeps", "nightly", "--dir", str(directory)],
+        [sys.executable, "-m", "ntk_bench.suite", "nightly", "--dir", str(directory)],
         capture_output=True,
         text=True,
         env=_env(),

@@ -14,8 +14,8 @@ import pytest
 
 from ntk_bench.errors import ConfigError
 from ntk_bench.results import ExperimentOutput, Results, load_run
-from ntk_bench.tracking import JobContext, NullTracker, make_tracker
-from ntk_bench.tracking.wandb_tracker import axis_steps, derive_group, derive_name, flatten, resolve_mode
+from ntk_bench.tracker import JobContext, NullTracker, make_tracker
+from ntk_bench.tracker.wandb_tracker import axis_steps, derive_group, derive_name, flatten, resolve_mode
 
 BIN = Path(sys.executable).parent
 TINY = ["model.depth=4", "data.n_train=32", "data.n_test=16"]

@@ -9,12 +9,12 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.claims.core import evaluate_claims, registered_claims
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.dynamics.finite_training import BATCH_STREAM, FiniteTrainer
 from ntk_bench.errors import ConfigError
-from ntk_bench.experiments.trainability import NAME, parse_config
+from ntk_bench.experiment.trainability import NAME, parse_config
+from ntk_bench.model import Network, model_spec_from_config
 from ntk_bench.results import Run, load_run
 from ntk_bench.runner import run_job
 

@@ -13,7 +13,6 @@ from omegaconf import OmegaConf
 
 from ntk_bench.analysis.agreement import agreement_by_width
 from ntk_bench.analysis.depth_scales import crossing_depth, fit_mean_predictor_decay, fit_proportional
-from ntk_bench.architectures import Network, model_spec_from_config
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.data.transforms import centre_labels_over_train
 from ntk_bench.dynamics.finite_training import FiniteTrainer
@@ -26,8 +25,9 @@ from ntk_bench.dynamics.kernel_regression import (
     nt_learning_rate,
 )
 from ntk_bench.errors import ConfigError
-from ntk_bench.experiments.xiao2020 import parse_experiment_config
+from ntk_bench.experiment.xiao2020 import parse_experiment_config
 from ntk_bench.kernels import KernelPass, kernels_across_depth
+from ntk_bench.model import Network, model_spec_from_config
 from ntk_bench.results import load_run
 from ntk_bench.runner import run_job
 from ntk_bench.spectra import symmetric_eigh

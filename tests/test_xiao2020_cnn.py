@@ -9,14 +9,14 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from ntk_bench.analysis.depth_scales import chance_noise_margin, trainable_depth_time_fit
-from ntk_bench.architectures import model_spec_from_config, require_input_fits
 from ntk_bench.claims.core import evaluate_claim, registered_claims
 from ntk_bench.cli import CONF_DIR
 from ntk_bench.data import load_dataset
 from ntk_bench.data.transforms import resample_signals
 from ntk_bench.errors import ConfigError
-from ntk_bench.experiments.xiao2020 import parse_experiment_config
-from ntk_bench.experiments.xiao2020.maps import diagonal_means
+from ntk_bench.experiment.xiao2020 import parse_experiment_config
+from ntk_bench.experiment.xiao2020.maps import diagonal_means
+from ntk_bench.model import model_spec_from_config, require_input_fits
 from ntk_bench.results import load_run
 from ntk_bench.runner import run_job
 from ntk_bench.theory import mean_field_columns, mean_field_summary

@@ -72,7 +72,7 @@ def bracketed_crossings(activation: str, sigma_w2: np.ndarray, sigma_b2: float) 
     "drawn where the grid does not cross fails.",
 )
 def critical_line(runs: Sequence[Run]) -> Iterator[ClaimResult]:
-    from ntk_bench.experiments.phase_diagram import grid_axis, grid_defaults, run_activation
+    from ntk_bench.experiment.phase_diagram import grid_axis, grid_defaults, run_activation
 
     for run in runs:
         exp = run.config["experiment"]

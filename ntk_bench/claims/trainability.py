@@ -1,6 +1,6 @@
 """Claims measured by ``experiment=schoenholz2017_trainability`` (finite networks trained by SGD at depth).
 
-They read ``summary.<network>`` (``ntk_bench/experiments/trainability.py``):
+They read ``summary.<network>`` (``ntk_bench/experiment/trainability.py``):
 
 - ``boundary``: the trainable depth per σ_w² column (seed mean, per seed, seed sd), ξ_c recomputed here from
   the run's config, the fit depth = a·ξ_c, and the infinite-width boundary at the same τ = η·k;

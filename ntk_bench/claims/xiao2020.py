@@ -19,7 +19,7 @@ import numpy as np
 
 from ntk_bench.claims.core import ClaimResult, check, claim, not_run
 from ntk_bench.claims.papers import XIAO2020
-from ntk_bench.experiments.xiao2020.config import XiaoConfig, parse_experiment_config
+from ntk_bench.experiment.xiao2020.config import XiaoConfig, parse_experiment_config
 from ntk_bench.results import Run
 from ntk_bench.theory import mean_field_columns
 

@@ -8,7 +8,7 @@ All are jax-traceable (they run inside the vmapped training scans) and use Frobe
 - relative parameter change ``‖θ_t − θ_0‖ / ‖θ_0‖``, per layer and in total.
 
 Layers are the top-level entries of the ``params`` collection (``block_1 … block_L, readout`` for the Flax
-twins of :mod:`ntk_bench.architectures.flax_models`; a user module's own top-level submodules). Expected
+twins of :mod:`ntk_bench.model.flax_models`; a user module's own top-level submodules). Expected
 width dependences (Lee et al. 2019): first and readout layers ~n^{-1/2}, hidden n×n layers
 ~n^{-1}.
 """

@@ -2,7 +2,7 @@
 
 One compiled training function per (architecture, depth, width): ``jax.vmap`` runs every (σ_w², seed)
 configuration of a depth at once, instead of a Python loop that would rebuild (and recompile) the stax network
-for each σ_w². This works because the networks come from :class:`~ntk_bench.architectures.Network` with
+for each σ_w². This works because the networks come from :class:`~ntk_bench.model.Network` with
 σ_w, σ_b traced, in the NTK parameterization, whose parameters are N(0, 1) draws that do not depend on σ:
 one ``init_fn`` call per seed serves every σ_w².
 
@@ -48,8 +48,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ntk_bench.architectures import Network
 from ntk_bench.errors import require, require_choice
+from ntk_bench.model import Network
 
 DTYPES = ("float64", "float32")
 BATCH_STREAM = 0x5EED  # fold_in constant: the minibatch key of a seed, independent of its init key

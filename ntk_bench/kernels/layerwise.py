@@ -10,7 +10,7 @@ itself is Jacot et al. (2018) / Lee et al. (2018):
 (residual families add the branch to the skip connection's kernel, ``families/resnet.py``).
 
 :class:`KernelPass` is the only place kernels across depth are computed. It compiles the stem, block and
-readout of a :class:`~ntk_bench.architectures.Network` once with σ_w, σ_b as traced arguments, so the same
+readout of a :class:`~ntk_bench.model.Network` once with σ_w, σ_b as traced arguments, so the same
 compiled functions serve a fixed-σ spectrum and every column of a σ_w² heat map. Inputs are processed in
 square blocks (:mod:`ntk_bench.kernels.tiling`), the edge set from a memory bound (CNN-P stores
 ``n1·n2·P²`` numbers per layer). In the symmetric case (x2 = None) the NNGP diagonal is pinned to its
@@ -31,10 +31,10 @@ import jax.numpy as jnp
 import numpy as np
 from neural_tangents import stax
 
-from ntk_bench.architectures.activations import get_activation
-from ntk_bench.architectures.network import Network
 from ntk_bench.errors import require
 from ntk_bench.kernels.tiling import padded, tiles
+from ntk_bench.model.activations import get_activation
+from ntk_bench.model.network import Network
 
 BYTES_PER_ENTRY = 8  # float64
 # Live arrays per kernel entry during one block step: nngp, ntk, cov1/cov2 and the new layer's copies,

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ntk_bench.analysis.slopes import finite_mean
-from ntk_bench.experiments.lee2019 import settings_from, sweep_values
+from ntk_bench.experiment.lee2019 import settings_from, sweep_values
 from ntk_bench.report.figure_registry import register_figures
 from ntk_bench.report.figures import plt, save_figure
 from ntk_bench.results import Run

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ntk_bench.architectures import model_spec_from_config
+from ntk_bench.model import model_spec_from_config
 from ntk_bench.report.figure_registry import register_figures
 from ntk_bench.report.figures import save_figure, spectrum_vs_depth_figure
 from ntk_bench.results import Run
 
-KERNELS = ("ntk", "nngp")  # experiment.kernels' default (ntk_bench.experiments.spectrum)
+KERNELS = ("ntk", "nngp")  # experiment.kernels' default (ntk_bench.experiment.spectrum)
 
 
 @register_figures("spectrum")

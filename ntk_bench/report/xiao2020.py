@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ntk_bench.architectures import get_family
+from ntk_bench.model import get_family
 from ntk_bench.report.figure_registry import register_figures
 from ntk_bench.report.figures import plt, save_figure
 from ntk_bench.report.heatmaps import (

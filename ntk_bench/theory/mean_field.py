@@ -24,8 +24,8 @@ from typing import Any, Literal
 import numpy as np
 from scipy.optimize import brentq
 
-from ntk_bench.architectures.activations import Activation, get_activation
 from ntk_bench.errors import ConfigError, require
+from ntk_bench.model.activations import Activation, get_activation
 from ntk_bench.theory.gaussian import gaussian_expectation_1d, gaussian_expectation_2d
 
 Phase = Literal["ordered", "critical", "chaotic"]
