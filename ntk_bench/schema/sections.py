@@ -57,16 +57,27 @@ def schema_keys(schema: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(schema) if "check" in f.metadata)
 
 
-def parse_section(schema: type[T], cfg: Any, section_key: str, *, extra_keys: tuple[str, ...] = ()) -> T:
+def parse_section(
+    schema: type[T],
+    cfg: Any,
+    section_key: str,
+    *,
+    extra_keys: tuple[str, ...] = (),
+    moved: Mapping[str, str] | None = None,
+) -> T:
     """Validate the mapping ``cfg`` (the group at ``section_key``) into an instance of ``schema``.
 
     Unknown keys: ``unknown key <section>.<key>; allowed: …``. A missing required key:
     ``<section>.<key> is required``. Every value goes through its field's check. ``extra_keys`` are
-    accepted and ignored (keys another parser reads, e.g. a model family's own keys).
+    accepted and ignored (keys another parser reads, e.g. a model family's own keys). ``moved`` maps keys
+    the group no longer has to where they went (``{"n_train": "data.n_train"}``): giving one is the error
+    ``<section>.<key> moved to <where>``.
     """
     require(isinstance(cfg, Mapping), f"{section_key}={cfg!r} must be a mapping")
     keys = schema_keys(schema)
     for key in cfg:
+        if moved and key in moved:
+            raise ConfigError(f"{section_key}.{key} moved to {moved[key]}")
         if key not in keys and key not in extra_keys:
             raise ConfigError(f"unknown key {section_key}.{key}; allowed: {', '.join((*keys, *extra_keys))}")
     values = {}
