@@ -26,13 +26,13 @@ import math
 
 import numpy as np
 
-from ntk_bench.data.config import DataConfig
+from ntk_bench.data.config import SyntheticConfig
 from ntk_bench.data.raw import RawData
 
 SYNTHETIC_STREAM = 0x5EED  # keeps the generation stream apart from the subsampling stream of the same seed
 
 
-def input_shape(cfg: DataConfig) -> tuple[int, ...]:
+def input_shape(cfg: SyntheticConfig) -> tuple[int, ...]:
     """Per-example shape: ``(*spatial_shape, channels)`` if ``spatial_shape`` is set, else ``(dim,)``."""
     if cfg.spatial_shape is not None:
         return (*cfg.spatial_shape, cfg.channels)
@@ -53,7 +53,7 @@ def generate(
     return x, np.argmax(logits, axis=1).astype(np.int64)
 
 
-def load_synthetic_raw(cfg: DataConfig) -> RawData:
+def load_synthetic_raw(cfg: SyntheticConfig) -> RawData:
     """Generate the synthetic pools described in the module docstring."""
     shape = input_shape(cfg)
     dim = math.prod(shape)

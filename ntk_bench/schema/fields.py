@@ -12,6 +12,7 @@ import itertools
 import math
 import numbers
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,15 +96,19 @@ def boolean() -> Check:
     return Check(parse, "true or false")
 
 
-def text() -> Check:
-    """A non-empty string."""
+def text(pattern: str | None = None, what: str = "a non-empty string") -> Check:
+    """A non-empty string; with ``pattern``, one matching that whole regular expression (``what`` names it:
+    ``text(r"[0-9a-fA-F]{64}", "a 64-character hex string")``)."""
+    compiled = re.compile(pattern) if pattern is not None else None
 
     def parse(key: str, value: Any) -> str:
         if not isinstance(value, str) or not value:
-            reject(key, value, "a non-empty string")
+            reject(key, value, what)
+        if compiled is not None and compiled.fullmatch(value) is None:
+            reject(key, value, what)
         return value
 
-    return Check(parse, "a non-empty string")
+    return Check(parse, what)
 
 
 def path() -> Check:
