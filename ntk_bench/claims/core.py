@@ -225,6 +225,25 @@ def check(
     )
 
 
+def check_measured(
+    subject: str,
+    measurement: tuple[float, str] | str,
+    expected: float | None,
+    tolerance: float,
+    mode: Mode = "rel",
+    *,
+    runs: Sequence[Run | Path | str] = (),
+    note: str = "",
+) -> ClaimResult:
+    """:func:`check` of a ``(value, detail)`` measurement, or :func:`not_run` when the measurement is a
+    string: the reason it could not be made (estimators return one or the other). ``note`` is appended to
+    the detail."""
+    if isinstance(measurement, str):
+        return not_run(subject, measurement, runs=runs)
+    value, detail = measurement
+    return check(subject, value, expected, tolerance, mode, detail=detail + note, runs=runs)
+
+
 def not_run(subject: str, reason: str, *, runs: Sequence[Run | Path | str] = ()) -> ClaimResult:
     """A ``not-run`` result: the claim could not be measured here, and why."""
     return ClaimResult(claim_id="", verdict="not-run", subject=subject, detail=reason, runs=_run_paths(runs))
