@@ -1,0 +1,54 @@
+"""The issue-5 experiments end to end at toy sizes: results storable, figures saved, bad knobs rejected."""
+
+import pytest
+import yaml
+from toy_experiments import CONF, TOY, _config  # tests/toy_experiments.py
+
+from ntk_bench.errors import ConfigError
+from ntk_bench.experiment import EXPERIMENTS, get_experiment
+
+
+def test_experiments_are_registered_with_configs():
+    for name in TOY:
+        assert name in EXPERIMENTS
+        assert yaml.safe_load((CONF / f"{name}.yaml").read_text())["name"] == name
+        paper = yaml.safe_load((CONF / f"{name}_paper.yaml").read_text())
+        assert paper["defaults"][0] == name  # extends the default-size config
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides", "fragment"),
+    [
+        ("lee2019_linearization", {"widths": [16, 8]}, "strictly increasing"),
+        ("lee2019_linearization", {"steps": 5}, "multiple of experiment.kernel_checkpoints"),
+        ("lee2019_linearization", {"optimizers": ["adam"]}, "experiment.optimizers"),
+        ("lee2019_linearization", {"batch_size": 99}, "exceeds n_train"),
+        ("lee2019_linearization", {"lr_fraction": -1}, "experiment.lr_fraction=-1"),
+        ("jacot2018_convergence", {"ntk_implementation": "magic"}, "allowed: jacobian_contraction"),
+        ("hanin_nica_fluctuations", {"betas": [0.3]}, "not a whole depth"),
+        ("hanin_nica_fluctuations", {"samples_max_beta": 10}, "experiment.samples_max_beta=10"),
+        ("hanin_nica_fluctuations", {"alpha": 1.5}, "experiment.alpha=1.5 must be in"),
+        (
+            "lr_threshold",
+            {"vectorize": "pmap"},
+            "unknown experiment.vectorize 'pmap'; allowed: vmap, loop, auto",
+        ),
+        ("lr_threshold", {"grid": [1.0]}, "at least 2 values"),
+    ],
+)
+def test_bad_knobs_are_one_line_config_errors(name, overrides, fragment, tmp_path):
+    with pytest.raises(ConfigError, match=fragment) as err:
+        get_experiment(name)(_config(name, **overrides), tmp_path)
+    assert "\n" not in str(err.value)
+
+
+def test_analytic_experiments_reject_user_modules(tmp_path, monkeypatch):
+    (tmp_path / "user_net_for_jacot.py").write_text(
+        "import flax.linen as nn\nclass Net(nn.Module):\n    width: int = 4\n"
+        "    @nn.compact\n    def __call__(self, x):\n        return nn.Dense(1)(x)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cfg = _config("jacot2018_convergence")
+    cfg["model"] = {"flax_module": "user_net_for_jacot:Net", "flatten_input": True}
+    with pytest.raises(ConfigError, match="has no analytic kernel"):
+        get_experiment("jacot2018_convergence")(cfg, tmp_path)
