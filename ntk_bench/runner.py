@@ -18,7 +18,7 @@ from ntk_bench.results.resume import completed_result
 from ntk_bench.tracker import JobContext, make_tracker
 
 # Testing only: SIGKILL this process right after its k-th computed job has written results.json, to prove
-# that an interrupted sweep resumes (tests/test_suite.py). Unset in normal use.
+# that an interrupted sweep resumes (tests/integration/test_suite.py). Unset in normal use.
 CRASH_AFTER_ENV = "NTK_BENCH_CRASH_AFTER"
 _computed_jobs = 0  # jobs this process computed (skipped ones not counted)
 

@@ -4,7 +4,7 @@ Each family's twin (``families/<family>.py``, built by :func:`flax_twin`) comput
 the stax network built from the same :class:`ModelSpec`, with the same parameters and parameterization
 (:mod:`ntk_bench.model.flax_layers`). Because it is the same function of the same parameters, its
 empirical NTK is the stax network's empirical NTK, and as the width grows it tends to the stax analytic
-kernel (checked in ``tests/test_flax_models.py``).
+kernel (checked in ``tests/model/test_flax_models.py``).
 
 Parameters live under ``params/<layer>/{kernel,bias}``: ``block_1 … block_<depth>``, ``readout`` and, for
 residual networks, ``stem``; the per-layer metrics of the dynamics experiments group parameters by these

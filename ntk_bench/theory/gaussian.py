@@ -31,7 +31,7 @@ error 2e-13 in 1-D (E[φ²], E[φ'²]) and 1.4e-12 in 2-D, relative to the c = 1
 whose integrand is a polynomial on every panel; the worst case is erf's Ṫ at q = 1e3), at 660 nodes
 (1-D) and 168,960 nodes (2-D: 330 radii × 512 angles, 5-15 ms on 2 cores). Refining further (2^-30
 grading, 16 points per panel, 4.5× the nodes) only lowers that worst case to 5e-13.
-``tests/test_mean_field.py`` re-measures these bounds.
+``tests/theory/test_gaussian.py`` re-measures these bounds.
 
 Assumptions: any kink of φ or φ' is at 0 (true for every activation in the registry); g grows at most
 polynomially (the rule truncates at |z| = 13, where the normal density is 1e-37).

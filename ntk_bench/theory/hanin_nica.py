@@ -11,7 +11,7 @@ product over layers gives Π(1 + 5/n_l) ≈ e^{5β}.
 This module computes the moments *exactly* for the project's network (``FlaxFCN``, standard parameterization,
 W ~ N(0, 2/fan_in) in every layer including the scalar readout, trainable biases initialised at 0), following
 the same mechanism (our derivation, checked against Monte-Carlo of the project's networks in
-``tests/test_hanin_nica_theory.py``). With layers k = 1..D (D = depth + 1, the readout last), A_k = ‖y^{k−1}‖²
+``tests/theory/test_hanin_nica.py``). With layers k = 1..D (D = depth + 1, the readout last), A_k = ‖y^{k−1}‖²
 (A_1 = ‖x‖²), G_k = ‖∂f/∂z^k‖²:
 
     Θ̂(x, x) = Σ_k G_k·(A_k + b),   b = 1 (trainable biases) or 0,
