@@ -15,36 +15,48 @@ Huang et al. 2020). The fixed families pin ``layer``/``readout``; the residual f
 
 from __future__ import annotations
 
-import math
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ntk_bench.errors import ConfigError, require, require_choice
-from ntk_bench.model.activations import get_activation
+from ntk_bench.errors import require
+from ntk_bench.model.activations import ACTIVATIONS
+from ntk_bench.schema import choice, integer, parse_section, real, schema_keys, setting
 
 PARAMETERIZATIONS = ("ntk", "standard")
 PADDINGS = ("CIRCULAR", "SAME", "VALID")
-LAYERS = ("dense", "conv")
+LAYERS = ("dense", "conv")  # a block's affine map (the families' structure: their ``layer``)
+READOUTS = ("dense", "flatten", "pool")  # what maps the last block to the outputs (their ``readout``)
 
 
-@dataclass(frozen=True)
+def model_names() -> tuple[str, ...]:
+    """The families of the registry (built-in, then plugins')."""
+    from ntk_bench.model.families import FAMILIES
+
+    return tuple(FAMILIES)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ModelSpec:
     """Validated architecture hyper-parameters (``conf/model/*.yaml``), from :func:`model_spec_from_config`.
 
-    ``alpha`` is the residual branch scale (1 and unused for non-residual families); ``gamma`` the exponent
-    it was derived from (α = depth^{-γ}), or None when α was given directly.
+    The fields declared with ``setting`` are the schema of the keys every family shares; ``layer``,
+    ``readout``, ``alpha`` and ``gamma`` are the family's structure, read from its own keys by its
+    ``configure`` (:mod:`ntk_bench.model.families`). ``alpha`` is the residual branch scale (1 and unused for
+    non-residual families); ``gamma`` the exponent it was derived from (α = depth^{-γ}), or None when α was
+    given directly.
     """
 
-    name: str
-    depth: int
-    width: int
-    activation: str
-    sigma_w2: float
-    sigma_b2: float
-    parameterization: str = "ntk"
-    filter_size: int = 3
-    padding: str = "CIRCULAR"
+    name: str = setting(choice(model_names))
+    depth: int = setting(integer(1))
+    width: int = setting(integer(1), 512)
+    activation: str = setting(choice(ACTIVATIONS))
+    sigma_w2: float = setting(real(0, open_minimum=True))
+    sigma_b2: float = setting(real(0))
+    parameterization: str = setting(choice(PARAMETERIZATIONS), "ntk")
+    filter_size: int = setting(integer(1), 3)
+    padding: str = setting(choice(PADDINGS), "CIRCULAR")
     layer: str = "dense"
     readout: str = "dense"
     alpha: float = 1.0
@@ -63,51 +75,21 @@ class ModelSpec:
         return get_family(self.name)
 
 
-def as_finite_float(key: str, value: Any) -> float:
-    """``value`` as a float, or a one-line error naming ``key`` when it is not a finite number."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{key}={value!r} must be a finite number")
-    return float(value)
-
-
-def _positive_int(key: str, value: Any) -> int:
-    require(
-        isinstance(value, int) and not isinstance(value, bool) and value >= 1,
-        f"{key}={value!r} must be an integer >= 1",
-    )
-    return int(value)
-
-
 def model_spec_from_config(cfg: Mapping[str, Any]) -> ModelSpec:
     """Validate ``cfg`` (the ``model`` config group) into a :class:`ModelSpec`; one-line errors.
 
     The family (``model.name``) is looked up in the registry, which lists the known names when it is
-    unknown, and adds its own keys (``layer``, ``readout``, ``alpha``/``gamma``) through its ``configure``.
+    unknown; the shared keys are :class:`ModelSpec`'s schema, the family's own keys (``layer``, ``readout``,
+    ``alpha``/``gamma``) its ``keys`` schema, handed validated to its ``configure``.
     """
     from ntk_bench.model.families import get_family
 
+    require(isinstance(cfg, Mapping), f"model={cfg!r} must be a mapping")
     family = get_family(cfg.get("name"))
-    get_activation(str(cfg.get("activation")))
-    sigma_w2 = as_finite_float("model.sigma_w2", cfg.get("sigma_w2"))
-    sigma_b2 = as_finite_float("model.sigma_b2", cfg.get("sigma_b2"))
-    require(sigma_w2 > 0, f"model.sigma_w2={sigma_w2!r} must be > 0")
-    require(sigma_b2 >= 0, f"model.sigma_b2={sigma_b2!r} must be >= 0")
-    parameterization = cfg.get("parameterization", "ntk")
-    require_choice("model.parameterization", parameterization, PARAMETERIZATIONS)
-    padding = str(cfg.get("padding", "CIRCULAR")).upper()
-    require_choice("model.padding", padding, PADDINGS)
-    spec = ModelSpec(
-        name=family.name,
-        depth=_positive_int("model.depth", cfg.get("depth")),
-        width=_positive_int("model.width", cfg.get("width", 512)),
-        activation=str(cfg.get("activation")),
-        sigma_w2=sigma_w2,
-        sigma_b2=sigma_b2,
-        parameterization=parameterization,
-        filter_size=_positive_int("model.filter_size", cfg.get("filter_size", 3)),
-        padding=padding,
-    )
-    return family.configure(spec, cfg)
+    own = schema_keys(family.keys)
+    spec = parse_section(ModelSpec, cfg, "model", extra_keys=own)
+    keys = parse_section(family.keys, {k: v for k, v in cfg.items() if k in own}, "model")
+    return family.configure(spec, dataclasses.asdict(keys))
 
 
 def require_input_fits(spec: ModelSpec, spatial_shape: tuple[int, ...], data_name: str, where: str) -> None:

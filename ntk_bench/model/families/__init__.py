@@ -10,8 +10,9 @@ A family's one definition gives
 - ``flax_module``: its Flax twin, a module class built as ``(spec, out_dim)`` (the same function of the same
   parameters), whose parameters live under ``params/<layer name>`` with blocks named ``block_1 …
   block_<depth>`` and the last layer ``readout``;
-- ``configure(spec, cfg)``: the family's structure (``layer``, ``readout``; α for residual networks) and the
-  validation of its own config keys.
+- ``keys``: the schema (:mod:`ntk_bench.schema`) of the family's own config keys (default
+  :class:`FixedStructureKeys`), and ``configure(spec, keys)``: the family's structure (``layer``, ``readout``;
+  α for residual networks) from those keys, validated, as a dict.
 
 Adding a family = one module in this package defining those three pieces and ``FAMILIES``, one line in
 ``_MODULES`` below, one ``conf/model/<name>.yaml`` and tests (docs/architecture.md).
@@ -26,8 +27,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from ntk_bench.errors import ConfigError
+from ntk_bench.model.spec import LAYERS, READOUTS
+from ntk_bench.schema import choice, optional, real, setting
 
 StaxLayer = tuple  # (init_fn, apply_fn, kernel_fn)
+
+
+@dataclass(frozen=True)
+class FixedStructureKeys:
+    """The structure keys of a family that fixes its structure (FCN, CNN-F, CNN-P): accepted so that a spec's
+    own fields read back as a config give the same spec; a value other than the family's is an error
+    (:func:`fixed_structure`)."""
+
+    layer: str | None = setting(optional(choice(LAYERS)), None)
+    readout: str | None = setting(optional(choice(READOUTS)), None)
+    alpha: float | None = setting(optional(real()), None)
+    gamma: float | None = setting(optional(real()), None)
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,8 @@ class Family:
     configure: Callable[[Any, Mapping[str, Any]], Any]
     stax_pieces: Callable[..., tuple[StaxLayer, StaxLayer, StaxLayer]]
     flax_module: Callable[[Any, int], Any]
+    # The schema of the family's own keys (model.layer, ...), parsed before ``configure`` sees them.
+    keys: type = FixedStructureKeys
     # Factor multiplying σ_w and σ_b of the named top-level Flax layer (residual branches: α); 1 otherwise.
     layer_scale: Callable[[Any, str], float] = lambda spec, layer: 1.0
     # Extra live kernel arrays per entry in one block step beyond a plain block's (memory bound of the pass).
@@ -47,15 +64,21 @@ class Family:
     plain_mean_field: bool = True
 
 
-def fixed_structure(spec: Any, cfg: Mapping[str, Any], layer: str, readout: str) -> Any:
-    """``spec`` with the family's fixed ``layer``/``readout``; a config asking for another is an error."""
-    for key, value in (("layer", layer), ("readout", readout)):
-        given = cfg.get(key)
+def fixed_structure(spec: Any, keys: Mapping[str, Any], layer: str, readout: str) -> Any:
+    """``spec`` with the family's fixed ``layer``/``readout`` (α = 1, no γ); a config asking for another
+    structure is an error."""
+    for key, value in (("layer", layer), ("readout", readout), ("alpha", 1.0)):
+        given = keys.get(key)
         if given is not None and given != value:
             raise ConfigError(
                 f"model.{key}={given!r} does not fit model={spec.name} (its {key} is {value!r});"
                 " use model=resnet for a configurable structure"
             )
+    if keys.get("gamma") is not None:
+        raise ConfigError(
+            f"model.gamma={keys['gamma']!r} does not fit model={spec.name} (it has no residual branch);"
+            " use model=resnet for a configurable structure"
+        )
     return dataclasses.replace(spec, layer=layer, readout=readout)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import flax.linen as nn
@@ -42,41 +43,48 @@ from ntk_bench.model.flax_layers import (
     block_name,
     readout_features,
 )
-from ntk_bench.model.spec import LAYERS, ModelSpec, as_finite_float
+from ntk_bench.model.spec import LAYERS, READOUTS, ModelSpec
 from ntk_bench.model.stax_layers import dense, readout, residual
+from ntk_bench.schema import choice, optional, real, setting
 
 READOUTS_BY_LAYER = {"dense": ("dense",), "conv": ("flatten", "pool")}
 
 
-def residual_scale(depth: int, alpha: Any, gamma: Any) -> tuple[float, float | None]:
-    """(α, γ) from ``model.alpha`` / ``model.gamma``; one-line errors.
+@dataclass(frozen=True)
+class ResNetKeys:
+    """``model=resnet``'s own keys: layer, readout (default: the layer's first), alpha, gamma."""
+
+    layer: str = setting(choice(LAYERS), "dense")
+    readout: str | None = setting(optional(choice(READOUTS)), None)
+    alpha: float | None = setting(optional(real(0, open_minimum=True)), None)
+    gamma: float | None = setting(optional(real(0)), None)
+
+
+def residual_scale(depth: int, alpha: float | None, gamma: float | None) -> tuple[float, float | None]:
+    """(α, γ) from the validated ``model.alpha`` / ``model.gamma``; one-line errors.
 
     γ given: α = depth^{-γ} (an ``alpha`` given beside it must equal that, so a spec's own fields read back
     as a config give the same spec); otherwise α is ``model.alpha``.
     """
     if gamma is None:
         require(alpha is not None, "model.alpha and model.gamma are both null: give α > 0, or γ >= 0")
-        value = as_finite_float("model.alpha", alpha)
-        require(value > 0, f"model.alpha={value!r} must be > 0 (the residual branch scale)")
-        return value, None
-    exponent = as_finite_float("model.gamma", gamma)
-    require(exponent >= 0, f"model.gamma={exponent!r} must be >= 0 (α = depth^-γ)")
-    derived = float(depth) ** (-exponent)
-    if alpha is not None and not math.isclose(as_finite_float("model.alpha", alpha), derived, rel_tol=1e-12):
+        return alpha, None
+    derived = float(depth) ** (-gamma)
+    if alpha is not None and not math.isclose(alpha, derived, rel_tol=1e-12):
         raise ConfigError(
-            f"model.alpha={alpha!r} contradicts model.gamma={exponent!r} (α = depth^-γ = {derived:.6g});"
+            f"model.alpha={alpha!r} contradicts model.gamma={gamma!r} (α = depth^-γ = {derived:.6g});"
             " give one of the two"
         )
-    return derived, exponent
+    return derived, gamma
 
 
-def configure(spec: Any, cfg: Mapping[str, Any]) -> Any:
-    """Read ``layer`` (dense | conv), ``readout`` (dense for dense; flatten | pool for conv) and α."""
-    layer = cfg.get("layer", "dense")
-    require_choice("model.layer", layer, LAYERS)
-    readout = cfg.get("readout", READOUTS_BY_LAYER[layer][0])
+def configure(spec: Any, keys: Mapping[str, Any]) -> Any:
+    """The structure from :class:`ResNetKeys`: ``readout`` must fit ``layer`` (dense: dense; conv: flatten |
+    pool), α from ``alpha`` or ``gamma``."""
+    layer = keys["layer"]
+    readout = keys["readout"] or READOUTS_BY_LAYER[layer][0]
     require_choice(f"model.readout for model.layer={layer}", readout, READOUTS_BY_LAYER[layer])
-    alpha, gamma = residual_scale(spec.depth, cfg.get("alpha"), cfg.get("gamma"))
+    alpha, gamma = residual_scale(spec.depth, keys["alpha"], keys["gamma"])
     return dataclasses.replace(spec, layer=layer, readout=readout, alpha=alpha, gamma=gamma)
 
 
@@ -134,6 +142,7 @@ FAMILIES = (
         configure,
         stax_pieces,
         FlaxResNet,
+        keys=ResNetKeys,
         layer_scale=layer_scale,
         extra_live_arrays=4,  # FanOut keeps the block input's nngp/ntk/cov1/cov2 alive beside the branch's
         plain_mean_field=False,  # no exponential depth scale (Yang & Schoenholz 2017)
