@@ -54,6 +54,9 @@ def experiment_name(option: str, conf: Path = CONF) -> str | None:
     if not file.exists():
         return None
     node = OmegaConf.load(file)
+    group = node.get("experiment") or {}  # a ``# @package _global_`` preset: experiment: {name: ...}
+    if "name" in group:
+        return str(group["name"])
     if "name" in node:
         return str(node.name)
     for parent in node.get("defaults", []):
