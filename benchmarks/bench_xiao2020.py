@@ -64,7 +64,7 @@ def bench_full_grid() -> BenchmarkResult:
         ours_s = time.perf_counter() - start
     summary = output.results.summary
 
-    data, _ = load_data(cfg["data"], xc.n_train, xc.n_test)
+    data, _ = load_data(cfg["data"])
     data = data.flat()
     spec = model_spec_from_config({**cfg["model"], "name": "fcn", "depth": 1, "sigma_b2": xc.sigma_b2})
     columns = [xc.sigma_w2[len(xc.sigma_w2) // 2 + i] for i in range(BASELINE_COLUMNS)]
@@ -209,7 +209,7 @@ def bench_pin_cost() -> BenchmarkResult:
     """The diagonal pin's cost on the full grid's training kernels: 40 σ_w² columns × all depths, m = 256."""
     cfg = _full_config()
     xc = parse_experiment_config(cfg["experiment"])
-    data, _ = load_data(cfg["data"], xc.n_train, xc.n_test)
+    data, _ = load_data(cfg["data"])
     spec = model_spec_from_config({**cfg["model"], "name": "fcn", "depth": 1, "sigma_b2": xc.sigma_b2})
     pinned, unpinned = KernelPass(Network(spec, 0)), KernelPass(Network(spec, 0), pin=False)
 

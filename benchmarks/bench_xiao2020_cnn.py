@@ -38,7 +38,7 @@ def _setup(overrides: list[str]):
         cfg = OmegaConf.to_container(compose("config", overrides=overrides), resolve=True)
     xc = parse_experiment_config(cfg["experiment"])
     xc = dataclasses.replace(xc, sigma_w2=(3.0,), crosscheck_cells=0)
-    data, _ = load_data(cfg["data"], xc.n_train, xc.n_test, xc.stratify)
+    data, _ = load_data(cfg["data"])
     spec = model_spec(cfg["model"], "cnn_pool", xc.sigma_b2)
     return xc, data, spec
 
@@ -63,8 +63,8 @@ def run() -> list[BenchmarkResult]:
         "2-D digits 8×8 (d=64, the paper preset's resolution)": [
             "experiment=xiao2020_cnn",
             "data=digits",
-            "experiment.n_train=20",
-            "experiment.n_test=20",
+            "data.n_train=20",
+            "data.n_test=20",
             "experiment.depths=[0,1,2,4,8,16]",
         ],
     }

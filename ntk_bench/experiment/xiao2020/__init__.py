@@ -1,7 +1,7 @@
 """Xiao, Pennington & Schoenholz (2020), "Disentangling Trainability and Generalization in Deep Neural
 Networks" (ICML 2020), split by concept:
 
-- :mod:`.config` — the validated ``experiment`` group;
+- :mod:`.config` — the ``experiment`` group's schema (the data draw is the ``data`` group's);
 - :mod:`.inputs` — the data draw (stratified or not) and the label conventions (the transforms they use:
   :mod:`ntk_bench.data.transforms`);
 - :mod:`.maps` — the analytic NTKs of every (σ_w², depth) cell and their kernel-regression outcome;
@@ -12,7 +12,7 @@ Networks" (ICML 2020), split by concept:
 Figures: :mod:`ntk_bench.report.xiao2020`; verdicts: :mod:`ntk_bench.claims.xiao2020`.
 """
 
-from ntk_bench.experiment.xiao2020.config import XiaoConfig, parse_experiment_config, parse_sigma_grid
+from ntk_bench.experiment.xiao2020.config import XiaoConfig, parse_experiment_config
 from ntk_bench.experiment.xiao2020.inputs import load_data
 from ntk_bench.experiment.xiao2020.run import run_xiao2020
 
@@ -20,6 +20,5 @@ __all__ = [
     "XiaoConfig",
     "load_data",
     "parse_experiment_config",
-    "parse_sigma_grid",
     "run_xiao2020",
 ]

@@ -17,7 +17,6 @@ round-off floor against ln d (theory: slope 1, intercept 0), and the extra depth
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Mapping
@@ -31,56 +30,33 @@ from ntk_bench.analysis.depth_scales import ROUNDOFF_FLOOR
 from ntk_bench.analysis.slopes import linear_fit
 from ntk_bench.data.transforms import resample_signals
 from ntk_bench.errors import require
-from ntk_bench.experiment.xiao2020.config import (
-    MIN_GRID_DEPTHS,
-    XiaoConfig,
-    as_list,
-    boolean,
-    integer,
-    number,
-    parse_depths,
-    parse_sample_count,
-    parse_sigma_b2,
-    parse_sigma_grid,
-    unknown_keys,
-)
+from ntk_bench.experiment.checks import DATA_KEYS_MOVED, depth_grid, sigma_grid
+from ntk_bench.experiment.xiao2020.config import XiaoAnalysis, XiaoConfig
 from ntk_bench.experiment.xiao2020.inputs import load_data
 from ntk_bench.experiment.xiao2020.maps import compute_maps
 from ntk_bench.experiment.xiao2020.run import model_spec
 from ntk_bench.model import Network, require_input_fits
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
+from ntk_bench.schema import integer, optional, parse_section, real, sequence, setting, text
 from ntk_bench.theory import mean_field_columns
 
 MODELS = ("cnn_flatten", "cnn_pool")
-KEYS = {
-    "name",
-    "sigma_b2",
-    "sigma_w2",
-    "lengths",
-    "depths",
-    "n_train",
-    "n_test",
-    "stratify",
-    "workers",
-    "max_block_bytes",
-}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PoolDepthConfig:
-    """The validated ``experiment`` group (keys: ``conf/experiment/xiao2020_pool_depth.yaml``)."""
+    """The validated ``experiment`` group (keys: ``conf/experiment/xiao2020_pool_depth.yaml``); the data draw
+    is the data group's (the preset sets ``data.n_train``, ``data.n_test``, ``data.stratify``)."""
 
-    name: str
-    sigma_b2: float | None
-    sigma_w2: tuple[float, ...]
-    lengths: tuple[int, ...]
-    depths: tuple[int, ...]
-    n_train: int | None
-    n_test: int | None
-    stratify: bool
-    workers: int
-    max_block_bytes: float
+    name: str = setting(text(), "xiao2020_pool_depth")
+    sigma_b2: float | None = setting(optional(real(0)), 0.18)
+    sigma_w2: tuple[float, ...] = setting(sigma_grid())
+    # signal lengths d: a slope against ln d needs two
+    lengths: tuple[int, ...] = setting(sequence(integer(2), min_len=2, increasing=True))
+    depths: tuple[int, ...] = setting(depth_grid(0))
+    workers: int = setting(integer(1), 2)
+    max_block_bytes: float = setting(real(0, open_minimum=True), 1e9)
 
     def column_config(self) -> XiaoConfig:
         """The heat maps' config for the shared column loop: these σ_w² and depths, the t = ∞ mean
@@ -97,42 +73,17 @@ class PoolDepthConfig:
             predictor="spectral",
             labels=("as_given",),
             crosscheck_cells=0,
-            n_train=self.n_train,
-            n_test=self.n_test,
-            stratify=self.stratify,
             downsample=1,
             workers=self.workers,
             max_block_bytes=self.max_block_bytes,
             line_factor=8.0,
-            analysis_time=1.0,
-            train_threshold=0.5,
-            chance_margin=None,
+            analysis=XiaoAnalysis(time=1.0, train_threshold=0.5, chance_margin=None),
         )
 
 
 def parse_pool_depth_config(cfg: Mapping[str, Any]) -> PoolDepthConfig:
     """Validate the ``experiment`` group; every bad value is a one-line :class:`ConfigError`."""
-    unknown_keys("experiment", cfg, KEYS)
-    lengths = [
-        integer("experiment.lengths entry", v, 2) for v in as_list("experiment.lengths", cfg.get("lengths"))
-    ]
-    require(
-        len(lengths) >= 2 and all(a < b for a, b in itertools.pairwise(lengths)),
-        f"experiment.lengths={lengths} must list >= 2 increasing signal lengths (a slope against ln d needs"
-        " two)",
-    )
-    return PoolDepthConfig(
-        name=str(cfg.get("name")),
-        sigma_b2=parse_sigma_b2("experiment.sigma_b2", cfg.get("sigma_b2", 0.18)),
-        sigma_w2=parse_sigma_grid("experiment.sigma_w2", cfg.get("sigma_w2")),
-        lengths=tuple(lengths),
-        depths=parse_depths("experiment.depths", cfg.get("depths"), MIN_GRID_DEPTHS),
-        n_train=parse_sample_count("experiment.n_train", cfg.get("n_train"), 2),
-        n_test=parse_sample_count("experiment.n_test", cfg.get("n_test"), 1),
-        stratify=boolean("experiment.stratify", cfg.get("stratify", True)),
-        workers=integer("experiment.workers", cfg.get("workers", 2), 1),
-        max_block_bytes=number("experiment.max_block_bytes", cfg.get("max_block_bytes", 1e9)),
-    )
+    return parse_section(PoolDepthConfig, cfg, "experiment", moved=DATA_KEYS_MOVED)
 
 
 def deepest_resolved(depths: np.ndarray, rms_flat: np.ndarray, rms_pool: np.ndarray) -> int:
@@ -161,7 +112,7 @@ def run_pool_depth(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
         f"experiment.sigma_w2={list(pc.sigma_w2)} must be chaotic (χ_1 > 1) for {activation} at"
         f" σ_b²={sigma_b2:g}; phases: {theory['phase']} (critical σ_w² = {theory['critical_sigma_w2']:.3f})",
     )
-    data, sizes = load_data(cfg["data"], pc.n_train, pc.n_test, pc.stratify)
+    data, sizes = load_data(cfg["data"])
     require(
         len(data.spatial_shape) == 1,
         "xiao2020_pool_depth needs 1-D signals (data=mnist1d or synthetic with a 1-D spatial_shape);"

@@ -65,7 +65,7 @@ def run_xiao2020(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     specs = {name: model_spec(cfg["model"], name, xc.sigma_b2) for name in xc.models}
     sigma_b2 = next(iter(specs.values())).sigma_b2
     activation = next(iter(specs.values())).activation
-    data, sizes = load_data(cfg["data"], xc.n_train, xc.n_test, xc.stratify)
+    data, sizes = load_data(cfg["data"])
     data = downsample(data, xc.downsample)
     for name, spec in specs.items():
         require_input_fits(spec, data.spatial_shape, data.name, f"experiment.models entry {name}")
