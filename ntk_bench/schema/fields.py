@@ -37,14 +37,20 @@ def reject(key: str, value: Any, what: str) -> None:
     raise ConfigError(f"{key}={value!r} must be {what}")
 
 
+def _bound(value: float) -> str:
+    """A bound as written: integers in full (2147483647, not 2.14748e+09), other numbers as ``:g``."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
 def _interval(minimum: float | None, maximum: float | None, open_minimum: bool, open_maximum: bool) -> str:
     if minimum is None and maximum is None:
         return ""
+    low, high = _bound(minimum) if minimum is not None else "", _bound(maximum) if maximum is not None else ""
     if maximum is None:
-        return f" {'>' if open_minimum else '>='} {minimum:g}"
+        return f" {'>' if open_minimum else '>='} {low}"
     if minimum is None:
-        return f" {'<' if open_maximum else '<='} {maximum:g}"
-    return f" in {'(' if open_minimum else '['}{minimum:g}, {maximum:g}{')' if open_maximum else ']'}"
+        return f" {'<' if open_maximum else '<='} {high}"
+    return f" in {'(' if open_minimum else '['}{low}, {high}{')' if open_maximum else ']'}"
 
 
 def _within(value: float, minimum, maximum, open_minimum: bool, open_maximum: bool) -> bool:

@@ -115,3 +115,10 @@ def test_choice_reads_a_registry_when_checked():
     check = choice(lambda: names)
     names.append("plugin")  # a plugin registered after the schema was declared
     assert check("model.name", "plugin") == "plugin"
+
+
+def test_integer_bounds_are_written_in_full():
+    with pytest.raises(ConfigError, match=r"^k=-1 must be an integer in \[0, 2147483647\]$"):
+        integer(0, 2**31 - 1)("k", -1)
+    with pytest.raises(ConfigError, match=r"^k=2.0 must be a finite number in \[0, 1.5\]$"):
+        real(0, 1.5)("k", 2.0)
