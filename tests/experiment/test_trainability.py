@@ -40,19 +40,43 @@ MODEL = {"activation": "erf"}
     ("change", "fragment"),
     [
         ({"width": 0}, r"experiment.width=0 must be an integer in \[1, 8192\]"),
-        ({"depths": [0, 3]}, r"experiment.depths entry=0 must be an integer in \[1, 1000\]"),
-        ({"depths": [2, 1001]}, r"experiment.depths entry=1001"),
-        ({"steps": [0, 10]}, r"experiment.steps entry=0 must be an integer in \[1, 1000000\]"),
-        ({"steps": [10, 5]}, "must be increasing"),
+        ({"depths": [0, 3]}, r"experiment.depths\[0\]=0 must be an integer in \[1, 1000\]"),
+        ({"depths": [2, 1001]}, r"experiment.depths\[1\]=1001"),
+        ({"steps": [0, 10]}, r"experiment.steps\[0\]=0 must be an integer in \[1, 1000000\]"),
+        ({"steps": [10, 5]}, r"experiment.steps=\[10, 5\] must be a list of strictly increasing entries"),
         ({"batch_size": 0}, r"experiment.batch_size=0 must be an integer"),
         ({"lr_factor": 1.5}, r"experiment.lr_factor=1.5 sets η above the SGD stability bound"),
         ({"dtype": "float16"}, "unknown experiment.dtype 'float16'; allowed: float64, float32"),
         ({"networks": [{"name": "mlp"}]}, "mlp"),
         ({"networks": [{"name": "fcn", "dropout": 0.1}]}, r"unknown key experiment.networks\[0\].dropout"),
         ({"networks": [{"name": "fcn"}, {"name": "fcn"}]}, "lists fcn_erf twice"),
-        ({"networks": [{"name": "fcn", "depths": [3]}]}, "at least 2 depths"),
+        (
+            {"networks": [{"name": "fcn", "depths": [3]}]},
+            r"experiment.networks\[0\].depths=\[3\] must be a list of at least 2",
+        ),
         ({"seeds": 0}, r"experiment.seeds=0 must be an integer in \[1, 1000\]"),
         ({"bogus": 1}, "unknown key experiment.bogus"),
+        (
+            {"networks": []},
+            r"experiment.networks=\[\] must be a list of entries, each a mapping with at least 'name'",
+        ),
+        ({"networks": ["fcn"]}, r"experiment.networks\[0\]='fcn' must be a mapping with at least 'name'"),
+        (
+            {"networks": [{"name": "fcn", "downsample": 0}]},
+            r"networks\[0\].downsample=0 must be an integer in \[1, 1024\]",
+        ),
+        (
+            {"seeds": [3, 3]},
+            r"seeds=\[3, 3\] must be a list of distinct entries, each an integer in \[0, 2147483647\]",
+        ),
+        (
+            {"sigma_w2": {"start": 1.0, "stop": 2.0, "num": 0}},
+            r"experiment.sigma_w2.num=0 must be an integer >= 1",
+        ),
+        ({"train_threshold": 0}, r"experiment.train_threshold=0 must be a finite number in \(0, 1\]"),
+        ({"center": 1}, "experiment.center=1 must be true or false"),
+        ({"n_train": 16}, "^experiment.n_train moved to data.n_train$"),
+        ({"n_test": 16}, "^experiment.n_test moved to data.n_test$"),
     ],
 )
 def test_bad_config_is_one_line_config_error(change, fragment):
@@ -72,7 +96,7 @@ def _config(overrides):
 
 def test_cli_batch_larger_than_training_set_exits_2_and_writes_nothing(cli_bad_input):
     errors = cli_bad_input(
-        f"experiment={NAME}", "tracker=none", "experiment.n_train=16", "experiment.batch_size=32"
+        f"experiment={NAME}", "tracker=none", "data.n_train=16", "experiment.batch_size=32"
     )
     assert errors == [
         "ntk-bench: error: batch_size=32 is larger than the training set (m = 16); allowed: 1..16"
@@ -80,7 +104,7 @@ def test_cli_batch_larger_than_training_set_exits_2_and_writes_nothing(cli_bad_i
 
 
 def test_cnn_on_flat_data_is_refused(tmp_path):
-    overrides = ["data=synthetic", "experiment.n_train=16", "experiment.downsample=1"]
+    overrides = ["data=synthetic", "data.n_train=16", "experiment.downsample=1"]
     cfg = _config(
         [f"experiment={NAME}", "tracker=none", *overrides, "experiment.networks=[{name: cnn_pool}]"]
     )
@@ -101,8 +125,8 @@ TINY = [
     "experiment.width=16",
     "experiment.steps=[5,40]",
     "experiment.batch_size=8",
-    "experiment.n_train=32",
-    "experiment.n_test=32",
+    "data.n_train=32",
+    "data.n_test=32",
 ]
 
 
@@ -174,8 +198,8 @@ def test_divergent_runs_are_kept_with_their_reason(tmp_path):
         "experiment.width=16",
         "experiment.steps=[20]",
         "experiment.batch_size=8",
-        "experiment.n_train=16",
-        "experiment.n_test=16",
+        "data.n_train=16",
+        "data.n_test=16",
         "experiment.lr_factor=50",
         "experiment.allow_above_critical=true",
     ]
@@ -219,4 +243,4 @@ def test_paper_preset_is_paper_size():
     assert tc.width == 300 and max(max(e.depths) for e in tc.networks) >= 100
     assert {e.key for e in tc.networks} >= {"fcn_tanh", "fcn_erf", "resnet_erf_dense", "cnn_pool_erf"}
     assert tc.sigma_w2[0] == 1.0 and tc.sigma_w2[-1] == 4.0 and tc.sigma_b2 == 0.05
-    assert tc.batch_size == 128 and tc.batch_size < tc.n_train
+    assert tc.batch_size == 128 and tc.batch_size < cfg["data"]["n_train"] == 2048

@@ -19,7 +19,6 @@ TINY = [
     "tracker=none",
     "data.n_train=64",
     "data.n_test=64",
-    "experiment.n_test=null",
     "experiment.sigma_w2=[0.5,1.0,2.5,3.0]",
     "experiment.depths=[0,1,2,4,8,16,32]",
     "experiment.times=[1,64,4096]",
@@ -73,7 +72,7 @@ def test_ordered_deep_columns_do_not_train_at_small_t_and_chaotic_deep_columns_d
 def test_above_critical_rate_is_refused_without_the_flag_and_reported_divergent_with_it(tmp_path):
     with pytest.raises(ConfigError, match="above the critical rate.*allow_above_critical"):
         parse_experiment_config(
-            {"name": "x", "sigma_w2": [1.0], "depths": [1], "times": [1], "lr_factor": 1.5}
+            {"name": "x", "sigma_w2": [1.0], "depths": [1, 2], "times": [1], "lr_factor": 1.5}
         )
     overrides = [
         "experiment=xiao2020_fcn",
@@ -96,22 +95,36 @@ BASE = {"name": "x", "sigma_w2": [1.0, 2.0], "depths": [0, 1], "times": [1, 8]}
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        ({"sigma_w2": []}, "experiment.sigma_w2 is empty"),
-        ({"sigma_w2": [2.0, 1.0]}, "must be strictly increasing"),
+        (
+            {"sigma_w2": []},
+            r"experiment.sigma_w2=\[\] must be an increasing list of σ_w² > 0 or \{start, stop, num\}",
+        ),
+        ({"sigma_w2": [2.0, 1.0]}, "must be an increasing list of σ_w² > 0"),
         ({"sigma_w2": {"start": 3.0, "stop": 1.0, "num": 4}}, "must be < stop"),
         ({"sigma_w2": None, "sigma_w2_range": {"start": 1.0, "stop": 2.0}}, "sigma_w2_range.num"),
-        ({"sigma_w2": [0.0, 1.0]}, "σ_w² > 0"),
-        ({"depths": []}, "experiment.depths is empty"),
+        ({"sigma_w2": [0.0, 1.0]}, r"experiment.sigma_w2\[0\]=0.0 must be a finite number > 0"),
+        ({"depths": []}, r"experiment.depths=\[\] must be a list of at least 2 strictly increasing entries"),
         ({"depths": [4, 2]}, "strictly increasing"),
-        ({"times": []}, "experiment.times is empty"),
+        ({"times": []}, r"experiment.times=\[\] must be a list of strictly increasing entries"),
         ({"times": [8, 1]}, "strictly increasing"),
-        ({"times": None}, "must be a list"),
-        ({"models": ["mlp"]}, "unknown experiment.models entry 'mlp'"),
+        ({"times": None}, "experiment.times=None must be a list"),
+        ({"models": ["mlp"]}, r"unknown experiment.models\[0\] 'mlp'"),
         ({"predictor": "exact"}, "unknown experiment.predictor"),
         ({"labels": "centered"}, "unknown experiment.labels"),
         ({"typo": 1}, "unknown key experiment.typo"),
         ({"finite": {"enabled": True}}, "unknown key experiment.finite"),
         ({"analysis": {"time": 3}}, "must be one of experiment.times"),
+        (
+            {"analysis": {"train_threshold": 1.0}},
+            r"analysis.train_threshold=1.0 must be a finite number in \(0, 1\)",
+        ),
+        ({"analysis": {"bins": 3}}, "unknown key experiment.analysis.bins; allowed: time, train_threshold"),
+        ({"sigma_w2": None}, "experiment.sigma_w2 is null and so is experiment.sigma_w2_range"),
+        ({"crosscheck_cells": -1}, "experiment.crosscheck_cells=-1 must be an integer >= 0"),
+        ({"allow_above_critical": "no"}, "experiment.allow_above_critical='no' must be true or false"),
+        ({"n_train": 64}, "^experiment.n_train moved to data.n_train$"),
+        ({"n_test": None}, "^experiment.n_test moved to data.n_test$"),
+        ({"stratify": True}, "^experiment.stratify moved to data.stratify$"),
     ],
 )
 def test_bad_experiment_config_is_a_one_line_config_error(change, fragment):
@@ -125,7 +138,6 @@ def test_cnn_on_flat_data_is_refused(tmp_path):
         "experiment=xiao2020_cnn",
         "tracker=none",
         "data=synthetic",
-        "experiment.n_train=null",
         "experiment.n_test=null",
         "experiment.downsample=1",
     ]
@@ -138,8 +150,8 @@ def test_cnn_on_flat_data_is_refused(tmp_path):
 def test_cli_bad_grid_exits_2_with_one_line(cli_bad_input):
     errors = cli_bad_input("experiment=xiao2020_fcn", "tracker=none", "experiment.times=[]")
     assert errors == [
-        "ntk-bench: error: experiment.times is empty;"
-        " give increasing training times t >= 0 (full-batch steps)"
+        "ntk-bench: error: experiment.times=[] must be a list of strictly increasing entries,"
+        " each a finite number >= 0"
     ]
 
 

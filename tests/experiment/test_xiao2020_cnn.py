@@ -24,11 +24,23 @@ def _config(overrides):
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        ({"depths": [3]}, "needs at least 2"),
-        ({"labels": ["as_given", "as_given"]}, "lists a convention twice"),
-        ({"labels": ["as_given", "centred"]}, "unknown experiment.labels entry 'centred'"),
-        ({"stratify": "yes"}, "experiment.stratify='yes' must be true or false"),
-        ({"analysis": {"chance_margin": 1.5}}, "chance_margin=1.5 must be in \\[0, 1\\), or null"),
+        (
+            {"depths": [3]},
+            r"experiment.depths=\[3\] must be a list of at least 2 strictly increasing entries",
+        ),
+        (
+            {"labels": ["as_given", "as_given"]},
+            "must be a list of distinct entries, each as_given or train_centred",
+        ),
+        (
+            {"labels": ["as_given", "centred"]},
+            r"unknown experiment.labels\[1\] 'centred'; allowed: as_given, train_centred",
+        ),
+        ({"stratify": "yes"}, "^experiment.stratify moved to data.stratify$"),
+        (
+            {"analysis": {"chance_margin": 1.5}},
+            r"chance_margin=1.5 must be a finite number in \[0, 1\) or null",
+        ),
     ],
 )
 def test_bad_grid_labels_or_margin_is_a_one_line_error(change, fragment):
@@ -61,8 +73,8 @@ POOL_TINY = [
     "experiment.lengths=[8,16]",
     "experiment.sigma_w2=[4.0]",
     "experiment.depths=[0,1,2,4,8,16,24,32,40]",
-    "experiment.n_train=10",
-    "experiment.n_test=10",
+    "data.n_train=10",
+    "data.n_test=10",
 ]
 
 
@@ -102,7 +114,10 @@ def test_pool_depth_claim_fails_when_the_ratio_does_not_scale_with_d(pool_run):
     ("overrides", "fragment"),
     [
         (["experiment.sigma_w2=[1.0]"], "must be chaotic"),
-        (["experiment.lengths=[16]"], "must list >= 2 increasing signal lengths"),
+        (
+            ["experiment.lengths=[16]"],
+            r"experiment.lengths=\[16\] must be a list of at least 2 strictly increasing",
+        ),
         (["experiment.lengths=[2,16]"], "model.filter_size=3 is larger than the input's spatial size 2"),
         (["data=digits"], "needs 1-D signals"),
     ],
@@ -116,5 +131,5 @@ def test_pool_depth_bad_input_is_a_one_line_error_and_writes_nothing(tmp_path, o
 
 def test_cli_stratified_draw_too_large_exits_2_and_writes_nothing(cli_bad_input):
     # the whole MNIST-1D train pool (4000) cannot give 400 of every class (394-411 per class)
-    errors = cli_bad_input("experiment=xiao2020_cnn", "tracker=none", "experiment.n_train=4000")
+    errors = cli_bad_input("experiment=xiao2020_cnn", "tracker=none", "data.n_train=4000")
     assert len(errors) == 1 and "data.n_train=4000 with stratify=true" in errors[0]

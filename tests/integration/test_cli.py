@@ -166,8 +166,8 @@ def test_deep_chaotic_heat_map_column_writes_only_finite_numbers(tmp_path):
         "experiment.sigma_w2=[3.0]",
         "experiment.sigma_b2=0.05",
         "experiment.depths=[1,50,100,115,130,150]",
-        "experiment.n_train=64",
-        "experiment.n_test=64",
+        "data.n_train=64",
+        "data.n_test=64",
     )
     for key in ("lambda_max", "lambda_bulk", "lambda_min", "kappa_bulk", "eta", "eta_nt", "train_accuracy"):
         assert np.isfinite(arrays[f"fcn/{key}"]).all(), key
