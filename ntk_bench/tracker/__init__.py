@@ -8,27 +8,24 @@ the tracker's settings are checked here, before the experiment runs (a bad one i
 from collections.abc import Mapping
 from typing import Any
 
-from ntk_bench.errors import require_choice
 from ntk_bench.tracker.base import ExperimentOutput, NullTracker, Tracker
+from ntk_bench.tracker.config import TRACKERS, MlflowConfig, TrackerConfig, WandbConfig, parse_config
 from ntk_bench.tracker.context import JobContext, job_context_from_hydra
 
-TRACKERS = ("none", "wandb", "mlflow")
 
-
-def make_tracker(cfg: Mapping[str, Any], job: JobContext | None = None) -> Tracker:
-    """The tracker named by ``cfg.name`` (the ``tracker`` config group); ``job`` places its run in a sweep."""
-    name = cfg.get("name", "none")
-    require_choice("tracker", name, TRACKERS)
-    if name == "none":
-        return NullTracker()
-    if name == "mlflow":
+def make_tracker(cfg: Mapping[str, Any] | TrackerConfig, job: JobContext | None = None) -> Tracker:
+    """The tracker named by ``cfg.name`` (the ``tracker`` config group, validated here once by
+    :func:`~ntk_bench.tracker.config.parse_config`); ``job`` places its run in a sweep."""
+    settings = cfg if isinstance(cfg, TrackerConfig) else parse_config(cfg)
+    if isinstance(settings, MlflowConfig):
         from ntk_bench.tracker.mlflow_tracker import MlflowTracker
 
-        return MlflowTracker(cfg, job)  # checks tracker.tracking_uri
-    from ntk_bench.tracker.wandb_tracker import MODES, WandbTracker
+        return MlflowTracker(settings, job)
+    if isinstance(settings, WandbConfig):
+        from ntk_bench.tracker.wandb_tracker import WandbTracker
 
-    require_choice("tracker.mode", cfg.get("mode", "auto"), MODES)
-    return WandbTracker(cfg, job)
+        return WandbTracker(settings, job)
+    return NullTracker()
 
 
 __all__ = [
@@ -37,6 +34,8 @@ __all__ = [
     "JobContext",
     "NullTracker",
     "Tracker",
+    "TrackerConfig",
     "job_context_from_hydra",
     "make_tracker",
+    "parse_config",
 ]

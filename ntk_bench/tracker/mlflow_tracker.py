@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ntk_bench.errors import ConfigError
 from ntk_bench.results import ExperimentOutput
 from ntk_bench.results.store import ARRAYS_FILE, RESULTS_FILE
 from ntk_bench.tracker.common import (
@@ -50,14 +49,9 @@ from ntk_bench.tracker.common import (
     scalar,
     table_value,
 )
+from ntk_bench.tracker.config import SERVER_SCHEMES, MlflowConfig
 from ntk_bench.tracker.context import JobContext
 
-SERVER_SCHEMES = ("http", "https")
-DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
-OTHER_SCHEMES = ("file", "databricks")
-ALLOWED_URIS = (
-    "http(s)://HOST[:PORT], file:PATH or a local path, sqlite:///FILE, postgresql://..., mysql://..."
-)
 STORE_DIR = "mlruns"  # the default file store's directory in the job (or sweep) dir
 # MLflow's limits (mlflow/utils/validation.py): per log_batch call, and lengths of keys and values.
 MAX_PARAMS_PER_BATCH = 100
@@ -68,29 +62,6 @@ MAX_PARAM_VALUE = 6000
 MAX_TAG_VALUE = 8000
 INVALID_KEY_CHARS = re.compile(r"[^/\w.\- :]")  # MLflow names: alphanumerics, _ - . space : /
 RUN_STATUS = {True: "FINISHED", False: "FAILED"}
-
-
-def check_tracking_uri(uri: object) -> str | None:
-    """``tracker.tracking_uri`` validated: None for the default store, else the URI; a malformed one raises
-    :class:`~ntk_bench.errors.ConfigError` naming it and what is allowed."""
-    if uri is None or uri == "":
-        return None
-    bad = ConfigError(f"bad tracker.tracking_uri {uri!r}; allowed: {ALLOWED_URIS}")
-    if not isinstance(uri, str):
-        raise bad
-    try:
-        parsed = urlparse(uri)
-        port_ok = parsed.port is None or parsed.port > 0
-    except ValueError:
-        raise bad from None
-    scheme = parsed.scheme.lower()
-    if scheme in SERVER_SCHEMES:
-        if not parsed.hostname or not port_ok:
-            raise bad
-        return uri
-    if scheme in DATABASE_SCHEMES or scheme in OTHER_SCHEMES or scheme == "":
-        return uri
-    raise bad
 
 
 def is_file_store(uri: str) -> bool:
@@ -196,10 +167,10 @@ def table_json(columns: list[str], rows: list[list[Any]]) -> dict[str, Any]:
 class MlflowTracker:
     """Logs one job as one MLflow run (see the module docstring for what goes where)."""
 
-    def __init__(self, cfg: Mapping[str, Any], job: JobContext | None = None) -> None:
-        self.cfg = dict(cfg)
+    def __init__(self, settings: MlflowConfig, job: JobContext | None = None) -> None:
+        self.settings = settings
         self.job = job or JobContext()
-        self.uri = check_tracking_uri(self.cfg.get("tracking_uri"))
+        self.uri = settings.tracking_uri
         self.client: Any = None
         self.run_id: str | None = None
         self.experiment_id: str | None = None
@@ -209,7 +180,7 @@ class MlflowTracker:
     def start(self, config: dict[str, Any], provenance: dict[str, Any], job_dir: Path) -> None:
         self.job_dir = Path(job_dir)
         uri = self.uri or default_store(self.job_dir, self.job)
-        timeout = float(self.cfg.get("timeout", 10))
+        timeout = self.settings.timeout
         if urlparse(uri).scheme.lower() in SERVER_SCHEMES:
             probe_server(uri, timeout)
             # A server that dies mid-run: fail in seconds, not after MLflow's default minutes of retries.
@@ -223,7 +194,7 @@ class MlflowTracker:
 
             self.client = MlflowClient(tracking_uri=uri)
             self.uri = uri
-            self.experiment_id = self._experiment_id(str(self.cfg.get("experiment") or "ntk-bench"))
+            self.experiment_id = self._experiment_id(self.settings.experiment)
             experiment = str((config.get("experiment") or {}).get("name", "experiment"))
             tags = {"ntk_bench.experiment": experiment, **self._sweep_tags()}
             tags.update({mlflow_key(f"tag.{t}"): "true" for t in self._user_tags()})
@@ -260,8 +231,7 @@ class MlflowTracker:
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _user_tags(self) -> list[str]:
-        tags = self.cfg.get("tags") or []
-        return [tags] if isinstance(tags, str) else [str(t) for t in tags]
+        return list(self.settings.tags or ())
 
     def _experiment_id(self, name: str) -> str:
         """The id of MLflow experiment ``name``, created if missing (parallel jobs may race to create it)."""
@@ -278,7 +248,7 @@ class MlflowTracker:
 
     def _sweep_tags(self) -> dict[str, str]:
         """Multirun: the sweep's group name, the job number and the sweep's parent run (found or created)."""
-        group = derive_group(self.cfg.get("group"), self.job)
+        group = derive_group(self.settings.group, self.job)
         if group is None:
             return {}
         tags = {"ntk_bench.sweep": group}

@@ -40,11 +40,13 @@ def sweep_output(sweep_dir: Path) -> Any:
 
 def log_sweep_run(tracker_cfg: dict[str, Any], sweep_dir: Path, overrides: list[str]) -> None:
     """Log the sweep-level run of ``sweep_dir`` with the W&B settings ``tracker_cfg``."""
+    from ntk_bench.schema import parse_section
+    from ntk_bench.tracker.config import WandbConfig
     from ntk_bench.tracker.wandb_tracker import WandbTracker
 
     output = sweep_output(sweep_dir)
     job = JobContext(multirun=True, sweep_dir=sweep_dir, overrides=tuple(overrides))
-    tracker = WandbTracker(tracker_cfg, job)
+    tracker = WandbTracker(parse_section(WandbConfig, tracker_cfg, "tracker"), job)
     config = {"experiment": {"name": SWEEP_EXPERIMENT}, "sweep_dir": str(sweep_dir), "overrides": overrides}
     tracker.start(config, {}, sweep_dir)
     try:

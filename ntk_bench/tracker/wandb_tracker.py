@@ -50,9 +50,9 @@ from ntk_bench.tracker.common import (
     scalar,
     table_value,
 )
+from ntk_bench.tracker.config import WandbConfig
 from ntk_bench.tracker.context import JobContext
 
-MODES = ("auto", "offline", "online")
 DEFAULT_HOST = "https://api.wandb.ai"
 HISTOGRAM_BINS = 64
 ARTIFACT_TYPE = "results"
@@ -100,8 +100,8 @@ def _histogram_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class WandbTracker:
     """Logs one job as one W&B run (see the module docstring for what goes where)."""
 
-    def __init__(self, cfg: Mapping[str, Any], job: JobContext | None = None) -> None:
-        self.cfg = dict(cfg)
+    def __init__(self, settings: WandbConfig, job: JobContext | None = None) -> None:
+        self.settings = settings
         self.job = job or JobContext()
         self.run: Any = None
         self.mode: str | None = None
@@ -113,20 +113,20 @@ class WandbTracker:
     def start(self, config: dict[str, Any], provenance: dict[str, Any], job_dir: Path) -> None:
         import wandb
 
-        requested = str(self.cfg.get("mode", "auto"))
+        settings = self.settings
+        requested = settings.mode
         mode = resolve_mode(requested)
         experiment = str((config.get("experiment") or {}).get("name", "experiment"))
-        tags = self.cfg.get("tags") or []
         job_dir = self.job_dir = Path(job_dir)
         job_dir.mkdir(parents=True, exist_ok=True)
-        timeout = float(self.cfg.get("init_timeout", 30))
+        timeout = settings.init_timeout
         kwargs: dict[str, Any] = {
-            "project": self.cfg.get("project") or "ntk-bench",
-            "entity": self.cfg.get("entity") or None,
-            "group": derive_group(self.cfg.get("group"), self.job),
+            "project": settings.project,
+            "entity": settings.entity,
+            "group": derive_group(settings.group, self.job),
             "job_type": experiment,
             "name": derive_name(self.job, experiment),
-            "tags": [tags] if isinstance(tags, str) else [str(t) for t in tags],
+            "tags": list(settings.tags or ()),
             "dir": str(job_dir),
             "config": {**config, "provenance": provenance, "hydra_job": self.job.to_dict()},
             "reinit": "finish_previous",  # several jobs in one process (basic launcher): one run each

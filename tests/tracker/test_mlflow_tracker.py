@@ -23,7 +23,8 @@ import pytest
 from ntk_bench.errors import ConfigError
 from ntk_bench.results import ExperimentOutput, Results, load_run, load_runs, write_results
 from ntk_bench.tracker import JobContext, make_tracker
-from ntk_bench.tracker.mlflow_tracker import check_tracking_uri, mlflow_key
+from ntk_bench.tracker.config import check_tracking_uri
+from ntk_bench.tracker.mlflow_tracker import mlflow_key
 
 BIN = Path(sys.executable).parent
 TINY = ["model.depth=3", "data.n_train=8", "data.n_test=6", "tracker=mlflow"]
