@@ -138,7 +138,6 @@ def test_cnn_on_flat_data_is_refused(tmp_path):
         "experiment=xiao2020_cnn",
         "tracker=none",
         "data=synthetic",
-        "experiment.n_test=null",
         "experiment.downsample=1",
     ]
     with pytest.raises(ConfigError, match="is a CNN and needs image or signal inputs") as info:
