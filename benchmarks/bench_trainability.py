@@ -132,7 +132,7 @@ def paper_estimate(rate_cpu: float, peak_cpu: float) -> BenchmarkResult:
         total = 0.0
         for depth in entry.depths:
             spec = spec_at(entry, tc, depth)
-            batch = tc.batch_size or tc.n_train
+            batch = tc.batch_size or cfg["data"]["n_train"]
             total += training_flops(network_layers(spec, shape, classes), batch, steps, configs)
         per_network[entry.key] = total
         flops += total
