@@ -36,52 +36,50 @@ def suite_cells(suite: str, conf: Path = CONF) -> list[str]:
     return [c.strip() for c in str(params[CELLS_KEY]).split(",") if c.strip()]
 
 
-def cell_experiment(cell: str, conf: Path = CONF) -> str:
-    """The ``conf/experiment`` option a cell selects (``override /experiment: OPTION``; else spectrum)."""
-    for entry in OmegaConf.load(conf / "suite" / "cells" / f"{cell}.yaml").get("defaults", []):
-        if isinstance(entry, str):
-            continue
-        for key, value in entry.items():
-            if str(key).split()[-1].lstrip("/") == "experiment":  # "override /experiment"
-                return str(value)
-    return "spectrum"
+def cell_experiments(cells: Sequence[str], conf: Path = CONF) -> dict[str, tuple[str, str | None]]:
+    """``{cell: (experiment option, experiment.name)}`` from each cell's config as Hydra composes it
+    (``ntk-bench +suite/cells=CELL``: the cell's defaults list, the experiment option's parents, plugins'
+    config folders on the search path). A cell that does not compose (e.g. its experiment option does not
+    exist yet) gives ``("does not compose: <Hydra's reason>", None)``.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
 
+    from ntk_bench.plugins import register_plugin_configs
+    from ntk_bench.tracker.common import one_line
 
-def experiment_name(option: str, conf: Path = CONF) -> str | None:
-    """``experiment.name`` of a ``conf/experiment`` option, following its defaults list (``lee2019_paper``
-    extends ``lee2019_linearization``); None when the option does not exist."""
-    file = conf / "experiment" / f"{option}.yaml"
-    if not file.exists():
-        return None
-    node = OmegaConf.load(file)
-    group = node.get("experiment") or {}  # a ``# @package _global_`` preset: experiment: {name: ...}
-    if "name" in group:
-        return str(group["name"])
-    if "name" in node:
-        return str(node.name)
-    for parent in node.get("defaults", []):
-        if isinstance(parent, str) and parent != "_self_":
-            name = experiment_name(parent, conf)
-            if name is not None:
-                return name
-    return None
+    register_plugin_configs()
+    found: dict[str, tuple[str, str | None]] = {}
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3", job_name="ntk_bench"):
+        for cell in cells:
+            try:
+                cfg = compose("config", overrides=[f"{CELLS_KEY}={cell}"], return_hydra_config=True)
+            except (HydraException, OmegaConfBaseException) as err:
+                found[cell] = (f"does not compose: {one_line(err)}", None)
+                continue
+            name = OmegaConf.select(cfg, "experiment.name")
+            found[cell] = (
+                str(cfg.hydra.runtime.choices.get("experiment")),
+                None if name is None else str(name),
+            )
+    return found
 
 
 def available_cells(cells: Sequence[str], conf: Path = CONF) -> tuple[list[str], list[tuple[str, str]]]:
-    """(runnable cells, [(dropped cell, experiment option)]): a cell is runnable when its experiment option
-    exists in ``conf/experiment`` and names an experiment registered in ``ntk_bench.experiment``."""
+    """(runnable cells, [(dropped cell, why)]): a cell is runnable when its composed config's
+    ``experiment.name`` is an experiment registered in ``ntk_bench.experiment`` (or by a plugin)."""
     from ntk_bench.experiment import EXPERIMENTS
     from ntk_bench.plugins import register_plugin_experiments
 
     register_plugin_experiments()
     keep: list[str] = []
     dropped: list[tuple[str, str]] = []
-    for cell in cells:
-        option = cell_experiment(cell, conf)
-        if experiment_name(option, conf) in EXPERIMENTS:
+    for cell, (option, name) in cell_experiments(cells, conf).items():
+        if name in EXPERIMENTS:
             keep.append(cell)
         else:
-            dropped.append((cell, option))
+            dropped.append((cell, option if name is None else f"{option!r} is not available"))
     return keep, dropped
 
 
@@ -112,8 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep = [sys.executable, "-m", "ntk_bench.cli", f"suite={args.suite}", f"hydra.sweep.dir={directory}"]
     if not any(o.startswith(CELLS_KEY + "=") for o in args.overrides):
         cells, dropped = available_cells(suite_cells(args.suite))
-        for cell, experiment in dropped:
-            print(f"ntk-bench: suite {args.suite}: cell {cell} not run ({experiment!r} is not available)")
+        for cell, why in dropped:
+            print(f"ntk-bench: suite {args.suite}: cell {cell} not run ({why})")
         if dropped:
             sweep.append(f"{CELLS_KEY}={','.join(cells)}")
     if "report" in (OmegaConf.load(CONF / "config.yaml").hydra.get("callbacks") or {}):

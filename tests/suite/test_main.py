@@ -44,19 +44,11 @@ def _plain(value):
     return OmegaConf.to_container(value) if isinstance(value, ListConfig) else value
 
 
-def _group_option(group, option):
-    """A group option's yaml merged over its defaults chain (``lee2019_linearization_paper`` extends
-    ``lee2019_linearization``), without Hydra."""
-    node = OmegaConf.load(CONF / group / f"{option}.yaml")
-    parents = [p for p in node.pop("defaults", []) if isinstance(p, str) and p != "_self_"]
-    return OmegaConf.merge(*(_group_option(group, p) for p in parents), node)
-
-
 def test_every_suite_composes_and_its_cells_only_set_keys_their_groups_define():
     """A typo in a cell (``model.sigma_w``) would silently add a key Hydra happily merges; catch it here."""
     from hydra import compose, initialize_config_dir
 
-    from ntk_bench.suite.__main__ import available_cells, cell_experiment, experiment_name
+    from ntk_bench.suite.__main__ import available_cells, cell_experiments
 
     paper = {"xiao2020", "lee2019", "jacot2018", "hanin_nica2020", "schoenholz2017"}
     assert {"quick", "nightly", *paper} <= set(_suites())
@@ -65,23 +57,23 @@ def test_every_suite_composes_and_its_cells_only_set_keys_their_groups_define():
         cells = _cells(suite)
         assert cells and len(set(cells)) == len(cells), suite
         runnable, dropped = available_cells(cells)
-        assert {experiment for _, experiment in dropped} <= PENDING_EXPERIMENTS, (suite, dropped)
+        assert all(any(f"'{e}'" in why for e in PENDING_EXPERIMENTS) for _, why in dropped), (suite, dropped)
         for cell in runnable:
             first_suite.setdefault(cell, suite)
-    root = OmegaConf.to_container(OmegaConf.load(CONF / "config.yaml"))
-    root_groups = {
-        k: v for e in root["defaults"] if isinstance(e, dict) for k, v in e.items() if v is not None
-    }
+    experiments = cell_experiments(list(first_suite))
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         for cell, suite in first_suite.items():
             raw = OmegaConf.to_container(OmegaConf.load(CONF / "suite" / "cells" / f"{cell}.yaml"))
-            groups = {**root_groups}
-            groups.update(
-                {k.split()[-1].lstrip("/"): v for e in raw.pop("defaults", []) for k, v in e.items()}
+            raw.pop("defaults", None)
+            full = compose(
+                "config", overrides=[f"suite={suite}", f"+suite/cells={cell}"], return_hydra_config=True
             )
-            base = OmegaConf.create({g: _group_option(g, o) for g, o in groups.items()})
-            full = compose("config", overrides=[f"suite={suite}", f"+suite/cells={cell}"])
-            assert full.experiment.name == experiment_name(cell_experiment(cell))
+            assert (full.hydra.runtime.choices.experiment, full.experiment.name) == experiments[cell]
+            # The same group options without the cell's own values: what the groups define.
+            groups = [
+                f"{g}={full.hydra.runtime.choices[g]}" for g in ("data", "model", "experiment", "tracker")
+            ]
+            base = compose("config", overrides=groups)
             for path in _key_paths(raw):
                 assert (
                     OmegaConf.select(base, path, default="<missing>") != "<missing>"
@@ -89,6 +81,24 @@ def test_every_suite_composes_and_its_cells_only_set_keys_their_groups_define():
                 value = OmegaConf.select(OmegaConf.create(raw), path)
                 if not isinstance(value, DictConfig):  # the cell's values reach the job's config
                     assert _plain(OmegaConf.select(full, path)) == _plain(value), (suite, cell, path)
+
+
+def test_a_cell_that_does_not_compose_or_names_no_registered_experiment_is_dropped(tmp_path):
+    import shutil
+
+    from ntk_bench.suite.__main__ import available_cells
+
+    conf = tmp_path / "conf"
+    shutil.copytree(CONF, conf)
+    (conf / "experiment" / "not_yet.yaml").write_text("name: not_yet\n")
+    cells = conf / "suite" / "cells"
+    (cells / "pending.yaml").write_text("# @package _global_\ndefaults:\n  - override /experiment: not_yet\n")
+    (cells / "missing.yaml").write_text("# @package _global_\ndefaults:\n  - override /experiment: nowhere\n")
+    keep, dropped = available_cells(["spectrum_fcn_critical", "pending", "missing"], conf)
+    assert keep == ["spectrum_fcn_critical"]
+    assert dropped[0] == ("pending", "'not_yet' is not available")
+    assert dropped[1][0] == "missing" and dropped[1][1].startswith("does not compose: ")
+    assert "nowhere" in dropped[1][1]
 
 
 def test_unknown_suite_is_a_one_line_error(capsys):
