@@ -37,10 +37,10 @@ def test_unknown_family_is_a_one_line_error_listing_the_known_ones(bad):
 @pytest.mark.parametrize(
     ("overrides", "fragment"),
     [
-        ({"alpha": 0.0}, "model.alpha=0.0 must be > 0"),
-        ({"alpha": -1}, "model.alpha=-1.0 must be > 0"),
+        ({"alpha": 0.0}, "model.alpha=0.0 must be a finite number > 0"),
+        ({"alpha": -1}, "model.alpha=-1 must be a finite number > 0"),
         ({"alpha": float("nan")}, "model.alpha=nan must be a finite number"),
-        ({"gamma": -0.5}, "model.gamma=-0.5 must be >= 0"),
+        ({"gamma": -0.5}, "model.gamma=-0.5 must be a finite number >= 0"),
         ({"gamma": "half"}, "model.gamma='half' must be a finite number"),
         ({"gamma": 0.5, "alpha": 0.9}, "contradicts model.gamma=0.5"),
         ({}, "both null"),
@@ -57,6 +57,32 @@ def test_bad_residual_settings_are_one_line_errors(overrides, fragment):
 def test_fixed_family_rejects_a_structure_it_does_not_have():
     with pytest.raises(ConfigError, match="model.readout='pool' does not fit model=cnn_flatten"):
         model_spec_from_config({"name": "cnn_flatten", **BASE, "readout": "pool"})
+    with pytest.raises(ConfigError, match=r"model.alpha=0.5 does not fit model=fcn \(its alpha is 1.0\)"):
+        model_spec_from_config({"name": "fcn", **BASE, "alpha": 0.5})
+    with pytest.raises(ConfigError, match="model.gamma=0.5 does not fit model=fcn"):
+        model_spec_from_config({"name": "fcn", **BASE, "gamma": 0.5})
+    spec = _spec("cnn_pool")
+    assert model_spec_from_config(dict(spec.__dict__)) == spec  # a fixed family's own fields read back
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"depth": 0}, "model.depth=0 must be an integer >= 1"),
+        ({"width": 2.5}, "model.width=2.5 must be an integer >= 1"),
+        ({"sigma_w2": -1}, "model.sigma_w2=-1 must be a finite number > 0"),
+        ({"sigma_w2": 0}, "model.sigma_w2=0 must be a finite number > 0"),
+        ({"sigma_b2": -0.1}, "model.sigma_b2=-0.1 must be a finite number >= 0"),
+        ({"activation": "softplus"}, "unknown model.activation 'softplus'; allowed: erf, relu"),
+        ({"parameterization": "mup"}, "unknown model.parameterization 'mup'; allowed: ntk, standard"),
+        ({"padding": "REFLECT"}, "unknown model.padding 'REFLECT'; allowed: CIRCULAR, SAME, VALID"),
+        ({"sigma_w": 1.5}, "unknown key model.sigma_w; allowed: name, depth, width"),
+    ],
+)
+def test_bad_shared_model_keys_are_one_line_errors(overrides, message):
+    with pytest.raises(ConfigError) as err:
+        model_spec_from_config({"name": "fcn", **BASE, **overrides})
+    assert str(err.value).startswith(message) and "\n" not in str(err.value), str(err.value)
 
 
 def test_residual_scale_from_gamma_and_spec_round_trip():

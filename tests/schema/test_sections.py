@@ -122,3 +122,18 @@ def test_integer_bounds_are_written_in_full():
         integer(0, 2**31 - 1)("k", -1)
     with pytest.raises(ConfigError, match=r"^k=2.0 must be a finite number in \[0, 1.5\]$"):
         real(0, 1.5)("k", 2.0)
+
+
+def test_a_moved_key_says_where_it_went():
+    moved = {"n_train": "data.n_train"}
+    with pytest.raises(ConfigError, match=r"^experiment.n_train moved to data.n_train$"):
+        parse_section(Demo, {"name": "x", "n_train": 32}, "experiment", moved=moved)
+    assert parse_section(Demo, {"name": "x"}, "experiment", moved=moved).name == "x"
+
+
+def test_text_with_a_pattern_matches_the_whole_string():
+    hex64 = text(r"[0-9a-fA-F]{64}", "a 64-character hex string")
+    assert hex64("data.sha256.f", "A" * 64) == "A" * 64
+    for bad in ("a" * 63, "g" * 64, "a" * 64 + "\n", "", 7):
+        with pytest.raises(ConfigError, match=r"^data.sha256.f=.* must be a 64-character hex string$"):
+            hex64("data.sha256.f", bad)
