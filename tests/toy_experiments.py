@@ -11,7 +11,7 @@ from ntk_bench.experiment import get_experiment
 from ntk_bench.report.figure_registry import render_figures
 from ntk_bench.results import load_run, write_results
 
-CONF = Path(__file__).resolve().parents[2] / "conf" / "experiment"
+CONF = Path(__file__).resolve().parents[1] / "conf" / "experiment"
 MODEL = {"name": "fcn", "depth": 2, "width": 8, "activation": "erf", "sigma_w2": 1.5, "sigma_b2": 0.05}
 FAST_NTK = {"ntk_implementation": "structured_derivatives"}
 
@@ -24,12 +24,10 @@ TOY = {
         "optimizers": ["sgd"],  # the GD path of PairTrainer is tested in tests/dynamics/test_linearization.py
         "lr_fraction": 0.1,
         "batch_size": 4,
-        "n_train": 8,
-        "n_test": 4,
         "vectorize": "loop",  # auto, and loop vs vmap equality: tests/dynamics/test_training.py
         **FAST_NTK,
     },
-    "jacot2018_convergence": {"widths": [16, 32, 64], "seeds": 2, "n_train": 6, **FAST_NTK},
+    "jacot2018_convergence": {"widths": [16, 32, 64], "seeds": 2, **FAST_NTK},
     "hanin_nica_fluctuations": {
         "widths": [4, 8],
         "betas": [0.25, 0.5],
@@ -44,17 +42,26 @@ TOY = {
         "steps": 40,
         "grid": [0.5, 0.9, 1.2, 1e6],
         "refine_steps": 2,
-        "n_train": 6,
         **FAST_NTK,
     },
+}
+# the data group's sample counts at toy size (the presets set data.n_train / n_test)
+TOY_DATA = {
+    "lee2019_linearization": {"n_train": 8, "n_test": 4},
+    "jacot2018_convergence": {"n_train": 6},
+    "hanin_nica_fluctuations": {},
+    "lr_threshold": {"n_train": 6},
 }
 
 
 def _config(name, **overrides):
-    exp = yaml.safe_load((CONF / f"{name}.yaml").read_text())
-    exp.update(TOY[name])
-    exp.update(overrides)
-    return {"experiment": exp, "model": dict(MODEL), "data": {"name": "digits"}, "seed": 0}
+    """The preset (``# @package _global_``: experiment, model and data keys) at toy size, as Hydra composes
+    it on top of ``model=fcn`` (:data:`MODEL`) and ``data=digits``."""
+    preset = yaml.safe_load((CONF / f"{name}.yaml").read_text())
+    exp = {**preset["experiment"], **TOY[name], **overrides}
+    model = {**MODEL, **preset.get("model", {})}
+    data = {"name": "digits", **preset.get("data", {}), **TOY_DATA[name]}
+    return {"experiment": exp, "model": model, "data": data, "seed": 0}
 
 
 def _run(name, tmp_path, **overrides):

@@ -1,8 +1,9 @@
 """Claims measured by ``experiment=hanin_nica_fluctuations`` (Hanin & Nica 2020).
 
-Every expected value is recomputed here from the run's *config* (widths, betas → depths; the network the
-experiment pins) with :mod:`ntk_bench.theory.hanin_nica`, the exact finite-(depth, width) moments of the
-He-initialised ReLU FCN's on-diagonal NTK. The only inputs read from the run besides its measurements are
+Every expected value is recomputed here from the run's *config* (widths, betas → depths; the model group's
+network, which the experiment's preset sets to the He-initialised ReLU FCN) with
+:mod:`ntk_bench.theory.hanin_nica`, the exact finite-(depth, width) moments of the He-initialised ReLU
+FCN's on-diagonal NTK. The only inputs read from the run besides its measurements are
 the input's dimension and ‖x‖² (``summary.input_dim``, ``summary.x_norm2``: facts of the data, checked
 against the config's ``data.normalize``, which pins ‖x‖² = dimension).
 
@@ -37,7 +38,10 @@ from ntk_bench.analysis.fluctuations import (
 from ntk_bench.claims.core import ClaimResult, check, claim, not_run
 from ntk_bench.claims.papers import HANIN_NICA2020
 from ntk_bench.claims.summary_keys import run_label
+from ntk_bench.experiment.finite_width import MOVED
+from ntk_bench.experiment.hanin_nica import HaninNicaConfig, grid_cells
 from ntk_bench.results import Run
+from ntk_bench.schema import parse_section
 from ntk_bench.theory.hanin_nica import (
     HANIN_NICA_RATE,
     NTKDiagonalMoments,
@@ -51,7 +55,6 @@ CONDITIONS = (
     "fcn, ReLU, σ_w² = 2, σ_b² = 0, standard parameterization (He init; the experiment's defaults), "
     "every (width, β) cell of the grid"
 )
-PINNED = ("activation", "sigma_w2", "sigma_b2", "parameterization")
 
 
 @dataclass(frozen=True)
@@ -73,22 +76,9 @@ class Cells:
         return f"{label} width {int(self.widths[i])} depth {int(self.depths[i])} (β={self.betas[i]:g})"
 
 
-def effective_model(config: dict[str, Any]) -> dict[str, Any]:
-    """The network the experiment ran: the model group's values, with the experiment's pins (non-null)."""
-    model = dict(config.get("model") or {})
-    exp = config.get("experiment") or {}
-    for key in PINNED:
-        if exp.get(key) is not None:
-            model[key] = exp[key]
-    return model
-
-
-def grid_from_config(config: dict[str, Any]) -> list[tuple[int, int, float]]:
-    """(width, depth, β) per cell in the experiment's order: widths outer, sorted betas inner, depth = β·n."""
-    exp = config["experiment"]
-    betas = sorted(float(b) for b in exp.get("betas") or (0.0625, 0.125, 0.25, 0.5))
-    widths = [int(n) for n in exp.get("widths") or (16, 32, 64)]
-    return [(n, int(round(b * n)), b) for n in widths for b in betas]
+def experiment_settings(config: dict[str, Any]) -> HaninNicaConfig:
+    """The run's ``experiment`` group, parsed by the experiment's own schema (its defaults, its checks)."""
+    return parse_section(HaninNicaConfig, config["experiment"], "experiment", moved=MOVED)
 
 
 def run_cells(run: Run, needed: Sequence[str]) -> Cells | str:
@@ -99,7 +89,8 @@ def run_cells(run: Run, needed: Sequence[str]) -> Cells | str:
         return f"series has no {', '.join(missing)}"
     if "input_dim" not in summary or "x_norm2" not in summary:
         return "summary has no input_dim / x_norm2"
-    grid = grid_from_config(run.config)
+    settings = experiment_settings(run.config)
+    grid = grid_cells(settings)
     measured_grid = list(zip(series["width"], series["depth"], strict=True))
     if measured_grid != [(n, d) for n, d, _ in grid]:
         raise ValueError(f"measured cells {measured_grid} differ from the config's grid {grid}")
@@ -107,14 +98,13 @@ def run_cells(run: Run, needed: Sequence[str]) -> Cells | str:
     if (run.config.get("data") or {}).get("normalize") and not math.isclose(x_norm2, input_dim, rel_tol=1e-9):
         raise ValueError(f"data.normalize pins ‖x‖² = {input_dim}, the run used ‖x‖² = {x_norm2}")
     exact = [equal_width_moments(d, n, input_dim, x_norm2) for n, d, _ in grid]
-    alpha = float((run.config.get("experiment") or {}).get("alpha", 0.05))
     return Cells(
         widths=np.array([g[0] for g in grid]),
         depths=np.array([g[1] for g in grid]),
         betas=np.array([g[2] for g in grid]),
         exact=exact,
         series=series,
-        alpha=alpha,
+        alpha=settings.alpha,
     )
 
 
@@ -122,7 +112,7 @@ def _runs_in_domain(runs: Sequence[Run], needed: Sequence[str]) -> Iterator[tupl
     for run in runs:
         if run.config.get("experiment", {}).get("name", EXPERIMENT) != EXPERIMENT:
             continue
-        if not formula_covers(effective_model(run.config)):
+        if not formula_covers(dict(run.config.get("model") or {})):
             continue  # another network: the exact moments do not apply (skipped, as outside the domain)
         yield run, run_label(run), run_cells(run, needed)
 

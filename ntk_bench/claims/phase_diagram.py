@@ -72,14 +72,10 @@ def bracketed_crossings(activation: str, sigma_w2: np.ndarray, sigma_b2: float) 
     "drawn where the grid does not cross fails.",
 )
 def critical_line(runs: Sequence[Run]) -> Iterator[ClaimResult]:
-    from ntk_bench.experiment.phase_diagram import grid_axis, grid_defaults, run_activation
+    from ntk_bench.experiment.phase_diagram import phase_diagram_grid
 
     for run in runs:
-        exp = run.config["experiment"]
-        activation = run_activation(run.config)
-        w_default, b_default = grid_defaults()
-        sigma_w2 = grid_axis(exp, "sigma_w2", w_default, strict_min=True)
-        sigma_b2 = grid_axis(exp, "sigma_b2", b_default, strict_min=False)
+        activation, sigma_w2, sigma_b2 = phase_diagram_grid(run.config)
         line = (run.summary.get("critical_line") or {}).get("sigma_w2")
         label = f"{EXPERIMENT} {activation}"
         if line is None or len(line) != len(sigma_b2):

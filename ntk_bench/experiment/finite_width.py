@@ -1,121 +1,62 @@
-"""Shared setup of the finite-width experiments (issue 5): knob validation, data, Flax models, kernels.
+"""Shared setup of the finite-width experiments (issue 5): the common schema, data, Flax models, kernels.
 
-Experiment knobs live in ``conf/experiment/<name>.yaml``. Architecture comes from the ``model`` group
-(:class:`~ntk_bench.model.ModelSpec`, or ``model.flax_module`` for a user module), with the
-experiment's ``depth`` and ``widths`` (and, where an experiment fixes them,
-activation/σ's/parameterization) overriding it. ``experiment.n_train`` / ``n_test`` (when not null)
-override the ``data`` group's sample counts, so the defaults stay small without touching the data
-config. Every bad value is a one-line ``ConfigError``.
+Each experiment's ``experiment`` group is a frozen dataclass schema (its keys documented in
+``conf/experiment/<name>.yaml``) parsed once with :func:`ntk_bench.schema.parse_section`. Architecture and
+sample counts are the ``model`` and ``data`` groups' own keys: the presets set ``model.depth``,
+``data.n_train``, ... (``# @package _global_``), so a command-line ``model.depth=3`` or ``data.n_train=32``
+applies as given. The experiment keys that once shadowed them (:data:`MOVED`) are one-line errors saying
+where they went; every bad value is a one-line ``ConfigError``.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-import numbers
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ntk_bench.data import Dataset, load_dataset
-from ntk_bench.errors import require, require_choice
+from ntk_bench.data import Dataset
+from ntk_bench.errors import require
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.kernels.empirical import CHOICES, EmpiricalNTK
 from ntk_bench.model.flax_models import FlaxModel, flax_model_from_config
+from ntk_bench.schema import choice, integer, optional, setting, text
+
+# experiment keys that shadowed the data and model groups (issue #15) and where they went
+MOVED = {
+    "n_train": "data.n_train",
+    "n_test": "data.n_test",
+    "depth": "model.depth",
+    "activation": "model.activation",
+    "sigma_w2": "model.sigma_w2",
+    "sigma_b2": "model.sigma_b2",
+    "parameterization": "model.parameterization",
+}
 
 
-def knob_int(exp: Mapping[str, Any], key: str, default: int | None, minimum: int) -> int:
-    value = exp.get(key, default)
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
-    require(ok, f"experiment.{key}={value!r} must be an integer >= {minimum}")
-    return int(value)
+@dataclass(frozen=True)
+class EmpiricalNTKConfig:
+    """The keys every experiment that evaluates an empirical NTK shares (before its own keys)."""
 
-
-def knob_optional_int(exp: Mapping[str, Any], key: str, minimum: int) -> int | None:
-    return None if exp.get(key) is None else knob_int(exp, key, None, minimum)
-
-
-def knob_float(
-    exp: Mapping[str, Any],
-    key: str,
-    default: float | None,
-    *,
-    positive: bool = True,
-    minimum: float | None = None,
-) -> float:
-    value = exp.get(key, default)
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (not positive or value > 0) and (minimum is None or value >= minimum)
-    bound = " > 0" if positive else (f" >= {minimum}" if minimum is not None else "")
-    require(ok, f"experiment.{key}={value!r} must be a finite number{bound}")
-    return float(value)
-
-
-def knob_list(
-    exp: Mapping[str, Any], key: str, default: Sequence[Any], *, kind: type, minimum: float, min_len: int = 1
-) -> list:
-    value = exp.get(key, default)
-    require(
-        isinstance(value, Sequence) and not isinstance(value, str) and len(value) >= min_len,
-        f"experiment.{key}={value!r} must be a list of at least {min_len} values",
-    )
-    for item in value:
-        ok = isinstance(item, numbers.Real) and not isinstance(item, bool) and math.isfinite(item)
-        ok = ok and item >= minimum and (kind is not int or float(item).is_integer())
-        what = "integers" if kind is int else "numbers"
-        require(ok, f"experiment.{key}={list(value)!r} must hold {what} >= {minimum}")
-    return [kind(v) for v in value]
-
-
-def knob_widths(exp: Mapping[str, Any], default: Sequence[int], min_len: int = 2) -> list[int]:
-    widths = knob_list(exp, "widths", default, kind=int, minimum=1, min_len=min_len)
-    require(
-        all(a < b for a, b in itertools.pairwise(widths)),
-        f"experiment.widths={widths} must be strictly increasing",
-    )
-    return widths
-
-
-def knob_choice(exp: Mapping[str, Any], key: str, default: str, allowed: Sequence[str]) -> str:
-    value = exp.get(key, default)
-    require_choice(f"experiment.{key}", value, allowed)
-    return str(value)
-
-
-def load_experiment_data(cfg: Mapping[str, Any]) -> Dataset:
-    """The ``data`` group with ``experiment.n_train``/``n_test`` overrides applied (when not null)."""
-    exp = cfg["experiment"]
-    data_cfg = dict(cfg["data"])
-    for key in ("n_train", "n_test"):
-        if exp.get(key) is not None:
-            data_cfg[key] = knob_int(exp, key, None, 1 if key == "n_train" else 0)
-    return load_dataset(data_cfg)
-
-
-def spec_overrides(exp: Mapping[str, Any]) -> dict[str, Any]:
-    """Architecture keys an experiment may pin (null = keep the model group's value)."""
-    keys = ("activation", "sigma_w2", "sigma_b2", "parameterization")
-    return {k: exp[k] for k in keys if exp.get(k) is not None}
+    name: str = setting(text())
+    ntk_implementation: str = setting(choice(CHOICES), "auto")
+    ntk_block_size: int = setting(integer(1), 64)
+    # 0: outputs of example i depend only on input i (no batch norm); null otherwise
+    ntk_vmap_axes: int | None = setting(optional(integer(0, 0)), 0)
 
 
 def build_model(
-    cfg: Mapping[str, Any], data: Dataset, *, width: int, depth: int | None, out_dim: int
+    cfg: Mapping[str, Any], data: Dataset, *, width: int, out_dim: int, depth: int | None = None
 ) -> FlaxModel:
-    """The Flax model of ``cfg.model`` at this width/depth, with the experiment's spec overrides."""
+    """The Flax model of ``cfg.model`` at this width (and ``depth``; None: the model group's ``depth``, also
+    for a user module with ``model.depth_kwarg``)."""
+    model_cfg = cfg["model"]
+    if depth is None and model_cfg.get("flax_module"):
+        depth = model_cfg.get("depth")
     return flax_model_from_config(
-        cfg["model"],
-        spatial_ndim=len(data.spatial_shape),
-        out_dim=out_dim,
-        width=width,
-        depth=depth,
-        overrides=spec_overrides(cfg["experiment"]),
+        model_cfg, spatial_ndim=len(data.spatial_shape), out_dim=out_dim, width=width, depth=depth
     )
-
-
-def experiment_depth(cfg: Mapping[str, Any]) -> int | None:
-    """``experiment.depth`` (null: the model group's depth; ignored for user modules without depth_kwarg)."""
-    return knob_optional_int(cfg["experiment"], "depth", 1)
 
 
 def analytic_ntk(model: FlaxModel, data: Dataset, x1: np.ndarray, x2: np.ndarray | None = None) -> np.ndarray:
@@ -128,19 +69,15 @@ def analytic_ntk(model: FlaxModel, data: Dataset, x1: np.ndarray, x2: np.ndarray
 
 
 def empirical_ntk_for(
-    model: FlaxModel, exp: Mapping[str, Any], trace_axes: Sequence[int] = (-1,)
+    model: FlaxModel, settings: EmpiricalNTKConfig, trace_axes: Sequence[int] = (-1,)
 ) -> EmpiricalNTK:
     """An :class:`EmpiricalNTK` of the model with ``experiment.ntk_implementation`` / ``ntk_block_size``."""
-    implementation = knob_choice(exp, "ntk_implementation", "auto", CHOICES)
-    block = knob_int(exp, "ntk_block_size", 64, 1)
-    vmap_axes = exp.get("ntk_vmap_axes", 0)
-    require(vmap_axes in (0, None), f"experiment.ntk_vmap_axes={vmap_axes!r} must be 0 or null")
     return EmpiricalNTK(
         model.apply,
-        implementation=implementation,
-        block_size=block,
+        implementation=settings.ntk_implementation,
+        block_size=settings.ntk_block_size,
         trace_axes=trace_axes,
-        vmap_axes=vmap_axes,
+        vmap_axes=settings.ntk_vmap_axes,
     )
 
 

@@ -26,14 +26,16 @@ that faces the other value / 1.96 (the intervals of a heavy-tailed estimator are
 stay below the normal critical value at level ``alpha`` with a Bonferroni correction over all comparisons;
 a width whose curve is shifted by more than its uncertainty fails.
 
-Defaults pin ReLU, σ_w² = 2, σ_b² = 0 and the standard parameterization (the He-initialised network of the
-paper; ``null`` in the config keeps the model group's value). The twin keeps trainable biases (zero at init);
-in standard parameterization their share of Θ̂ is O(1/width).
+The preset (``conf/experiment/hanin_nica_fluctuations.yaml``) sets the model group to ReLU, σ_w² = 2,
+σ_b² = 0 and the standard parameterization (the He-initialised network of the paper); the command line can
+change them (``model.activation=erf``), which takes the run outside the formula's domain. The twin keeps
+trainable biases (zero at init); in standard parameterization their share of Θ̂ is O(1/width).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,22 +51,53 @@ from ntk_bench.analysis.fluctuations import (
     slope_stderr,
 )
 from ntk_bench.analysis.slopes import linear_fit
+from ntk_bench.data import load_dataset
 from ntk_bench.errors import require
-from ntk_bench.experiment.finite_width import (
-    build_model,
-    knob_float,
-    knob_int,
-    knob_list,
-    knob_widths,
-    load_experiment_data,
-    model_summary,
-)
+from ntk_bench.experiment.finite_width import MOVED, build_model, model_summary
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
+from ntk_bench.schema import integer, parse_section, real, sequence, setting, text
 from ntk_bench.theory.hanin_nica import HANIN_NICA_RATE, equal_width_moments, formula_covers
 
 NAME = "hanin_nica_fluctuations"
 __all__ = ["collapse_test", "facing_stderr", "run_hanin_nica", "samples_for"]  # helpers re-exported
+
+
+@dataclass(frozen=True)
+class HaninNicaConfig:
+    """The ``experiment`` group (each key documented in ``conf/experiment/hanin_nica_fluctuations.yaml``)."""
+
+    name: str = setting(text())
+    widths: tuple[int, ...] = setting(sequence(integer(1), min_len=2, increasing=True), [16, 32, 64])
+    betas: tuple[float, ...] = setting(sequence(real(0, open_minimum=True)), [0.0625, 0.125, 0.25, 0.5])
+    samples: int = setting(integer(2), 1000)
+    samples_max_beta: int = setting(integer(2), 4000)
+    alpha: float = setting(real(0, 1, open_minimum=True, open_maximum=True), 0.05)
+    chunk: int = setting(integer(1), 250)
+    bootstrap: int = setting(integer(10), 2000)
+    input_index: int = setting(integer(0), 0)
+
+    def __post_init__(self):
+        require(
+            self.samples_max_beta >= self.samples,
+            f"experiment.samples_max_beta={self.samples_max_beta!r} must be an integer >= "
+            f"experiment.samples={self.samples}",
+        )
+
+
+def grid_cells(settings: HaninNicaConfig) -> list[tuple[int, int, float]]:
+    """(width, depth, β) per cell: widths outer, sorted βs inner, depth = β·width (a whole number >= 1)."""
+    cells = []
+    for n in settings.widths:
+        for beta in sorted(settings.betas):
+            depth = beta * n
+            require(
+                abs(depth - round(depth)) < 1e-9 and round(depth) >= 1,
+                f"experiment.betas: β={beta:g} × width {n} = {depth:g} is not a whole depth >= 1; pick betas"
+                " that are multiples of 1/min(widths)",
+            )
+            cells.append((n, int(round(depth)), beta))
+    return cells
 
 
 def ntk_diagonal_and_output_samples(
@@ -106,31 +139,18 @@ def samples_for(beta: float, betas: list[float], samples: int, samples_max_beta:
 
 def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """E[Θ̂²]/E[Θ̂]² over inits on a depth × width grid against β = depth/width."""
-    exp = cfg["experiment"]
-    widths = knob_widths(exp, (16, 32, 64))
-    betas = sorted(knob_list(exp, "betas", (0.0625, 0.125, 0.25, 0.5), kind=float, minimum=0.0))
-    require(all(b > 0 for b in betas), f"experiment.betas={betas} must be > 0")
-    samples = knob_int(exp, "samples", 1000, 2)
-    samples_max_beta = knob_int(exp, "samples_max_beta", 4000, samples)
-    alpha = knob_float(exp, "alpha", 0.05)
-    require(alpha < 1, f"experiment.alpha={alpha!r} must be in (0, 1)")
-    chunk = knob_int(exp, "chunk", 250, 1)
-    draws = knob_int(exp, "bootstrap", 200, 10)
-    input_index = knob_int(exp, "input_index", 0, 0)
-    cfg_model = cfg["model"]
-    require(not cfg_model.get("flax_module"), f"{NAME} needs a built-in model (fcn, cnn_flatten, cnn_pool)")
-    cells = []
-    for n in widths:
-        for beta in betas:
-            depth = beta * n
-            require(
-                abs(depth - round(depth)) < 1e-9 and round(depth) >= 1,
-                f"experiment.betas: β={beta:g} × width {n} = {depth:g} is not a whole depth >= 1; pick betas"
-                " that are multiples of 1/min(widths)",
-            )
-            cells.append((n, int(round(depth)), beta))
-    data = load_experiment_data(cfg)
-    require(input_index < data.n_train, f"experiment.input_index={input_index} >= n_train={data.n_train}")
+    settings = parse_section(HaninNicaConfig, cfg["experiment"], "experiment", moved=MOVED)
+    widths, betas, samples = settings.widths, sorted(settings.betas), settings.samples
+    samples_max_beta, alpha, chunk = settings.samples_max_beta, settings.alpha, settings.chunk
+    draws, input_index = settings.bootstrap, settings.input_index
+    require(
+        not cfg["model"].get("flax_module"), f"{NAME} needs a built-in model (fcn, cnn_flatten, cnn_pool)"
+    )
+    cells = grid_cells(settings)
+    data = load_dataset(cfg["data"])
+    require(
+        input_index < data.n_train, f"experiment.input_index={input_index} >= data.n_train={data.n_train}"
+    )
     base = jax.random.PRNGKey(int(cfg.get("seed", 0)))
     rng = np.random.default_rng(int(cfg.get("seed", 0)))
     ratios, ci, means, stds, thetas, log_var, counts = [], [], [], [], [], [], []

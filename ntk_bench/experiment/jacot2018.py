@@ -13,51 +13,59 @@ compared with the stax analytic NTK of the same :class:`ModelSpec` on the traini
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ntk_bench.analysis.slopes import loglog_fit, mean_ci, seed_slope_fit
+from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.deviation import relative_frobenius
 from ntk_bench.dynamics.training import init_seeds, unstack
 from ntk_bench.experiment.finite_width import (
+    MOVED,
+    EmpiricalNTKConfig,
     analytic_ntk,
     build_model,
     empirical_ntk_for,
-    knob_int,
-    knob_optional_int,
-    knob_widths,
-    load_experiment_data,
     model_summary,
     seeds_from,
 )
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
+from ntk_bench.schema import integer, parse_section, sequence, setting
 
 NAME = "jacot2018_convergence"
-DEFAULT_WIDTHS = (64, 128, 256, 512, 1024, 2048)
+
+
+@dataclass(frozen=True)
+class JacotConfig(EmpiricalNTKConfig):
+    """The ``experiment`` group (each key documented in ``conf/experiment/jacot2018_convergence.yaml``)."""
+
+    widths: tuple[int, ...] = setting(
+        sequence(integer(1), min_len=2, increasing=True), [64, 128, 256, 512, 1024, 2048]
+    )
+    seeds: int = setting(integer(1), 4)
+    out_dim: int = setting(integer(1), 1)
 
 
 def run_jacot2018(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Relative Frobenius error of the empirical vs analytic NTK across widths."""
-    exp = cfg["experiment"]
-    widths = knob_widths(exp, DEFAULT_WIDTHS)
-    depth = knob_optional_int(exp, "depth", 1)
-    n_seeds = knob_int(exp, "seeds", 4, 1)
-    out_dim = knob_int(exp, "out_dim", 1, 1)
-    data = load_experiment_data(cfg)
+    settings = parse_section(JacotConfig, cfg["experiment"], "experiment", moved=MOVED)
+    widths, n_seeds, out_dim = settings.widths, settings.seeds, settings.out_dim
+    data = load_dataset(cfg["data"])
     seeds = seeds_from(cfg, n_seeds)
     errors = np.full((len(widths), n_seeds), np.nan)
     averaged = np.full(len(widths), np.nan)
     analytic_norm, probes, analytic = [], [], None
     for wi in progress(range(len(widths)), len(widths), f"{NAME}: width"):
-        model = build_model(cfg, data, width=widths[wi], depth=depth, out_dim=out_dim)
+        model = build_model(cfg, data, width=widths[wi], out_dim=out_dim)
         if analytic is None or model.spec.parameterization == "standard":  # standard: Θ grows with width
             analytic = analytic_ntk(model, data, data.x_train)
         x = model.prepare(data.x_train)
         variables = init_seeds(model.init, seeds, x)
-        ntk = empirical_ntk_for(model, exp)
+        ntk = empirical_ntk_for(model, settings)
         kernels = [ntk(unstack(variables, i), x) for i in range(n_seeds)]
         errors[wi] = [relative_frobenius(k, analytic) for k in kernels]
         averaged[wi] = relative_frobenius(np.mean(kernels, axis=0), analytic)

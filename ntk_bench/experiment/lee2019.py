@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ntk_bench.analysis.slopes import finite_mean, mean_ci, seed_slope_fit
+from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.deviation import layer_names, mse_loss, relative_frobenius
 from ntk_bench.dynamics.learning_rates import critical_learning_rate, minibatch_critical_learning_rate
 from ntk_bench.dynamics.linearization import KernelModel
@@ -43,21 +45,18 @@ from ntk_bench.dynamics.training import (
 )
 from ntk_bench.errors import require
 from ntk_bench.experiment.finite_width import (
+    MOVED,
+    EmpiricalNTKConfig,
     analytic_ntk,
     build_model,
     empirical_ntk_for,
-    knob_choice,
-    knob_float,
-    knob_int,
-    knob_optional_int,
-    knob_widths,
-    load_experiment_data,
     model_summary,
     seeds_from,
 )
 from ntk_bench.kernels.empirical import EmpiricalNTK
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
+from ntk_bench.schema import choice, integer, optional, parse_section, real, sequence, setting
 
 NAME = "lee2019_linearization"
 DEFAULT_WIDTHS = (32, 64, 128, 256, 512)
@@ -75,65 +74,43 @@ SUP_METRICS = (
 )
 
 
-@dataclasses.dataclass
-class Settings:
-    widths: list[int]
-    depth: int | None
-    seeds: int
-    steps: int
-    lr_fraction: float
-    optimizers: list[str]
-    batch_size: int
-    momentum: float | None
-    checkpoints: int
-    kernel_points: int | None
-    vectorize: str = "auto"
+@dataclass(frozen=True)
+class Lee2019Config(EmpiricalNTKConfig):
+    """The ``experiment`` group (each key documented in ``conf/experiment/lee2019_linearization.yaml``)."""
 
+    widths: tuple[int, ...] = setting(sequence(integer(1), min_len=2, increasing=True), DEFAULT_WIDTHS)
+    seeds: int = setting(integer(1), 3)
+    vectorize: str = setting(choice(VECTORIZE), "auto")
+    steps: int = setting(integer(1), 60)
+    lr_fraction: float = setting(real(0, open_minimum=True), 0.3)
+    optimizers: tuple[str, ...] = setting(sequence(choice(OPTIMIZERS), unique=True), ["gd", "sgd"])
+    batch_size: int = setting(integer(1), 8)
+    momentum: float | None = setting(optional(real(0, 1, open_maximum=True)), None)
+    kernel_checkpoints: int = setting(integer(1), 4)
+    kernel_points: int | None = setting(optional(integer(2)), None)
 
-def settings_from(exp: Mapping[str, Any], n_train: int) -> Settings:
-    optimizers = exp.get("optimizers", ["gd", "sgd"])
-    require(
-        isinstance(optimizers, list | tuple) and len(optimizers) > 0 and set(optimizers) <= set(OPTIMIZERS),
-        f"experiment.optimizers={optimizers!r} must be a non-empty list of {', '.join(OPTIMIZERS)}",
-    )
-    momentum = exp.get("momentum")
-    if momentum is not None:
-        momentum = knob_float(exp, "momentum", None, positive=False, minimum=0.0)
-        require(momentum < 1, f"experiment.momentum={momentum!r} must be in [0, 1)")
-    steps = knob_int(exp, "steps", 60, 1)
-    checkpoints = knob_int(exp, "kernel_checkpoints", 4, 1)
-    require(
-        steps % checkpoints == 0,
-        f"experiment.steps={steps} must be a multiple of experiment.kernel_checkpoints={checkpoints}",
-    )
-    batch_size = knob_int(exp, "batch_size", 8, 1)
-    if "sgd" in optimizers:
-        require(batch_size <= n_train, f"experiment.batch_size={batch_size} exceeds n_train={n_train}")
-    return Settings(
-        widths=knob_widths(exp, DEFAULT_WIDTHS),
-        depth=knob_optional_int(exp, "depth", 1),
-        seeds=knob_int(exp, "seeds", 3, 1),
-        steps=steps,
-        lr_fraction=knob_float(exp, "lr_fraction", 0.5),
-        optimizers=list(dict.fromkeys(optimizers)),
-        batch_size=batch_size,
-        momentum=momentum,
-        checkpoints=checkpoints,
-        kernel_points=knob_optional_int(exp, "kernel_points", 2),
-        vectorize=knob_choice(exp, "vectorize", "auto", VECTORIZE),
-    )
+    def __post_init__(self):
+        require(
+            self.steps % self.kernel_checkpoints == 0,
+            f"experiment.steps={self.steps} must be a multiple of "
+            f"experiment.kernel_checkpoints={self.kernel_checkpoints}",
+        )
 
 
 def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Width sweep of network-vs-linearization training (figures: ``ntk_bench.report.lee2019``)."""
-    exp = cfg["experiment"]
-    data = load_experiment_data(cfg)
-    s = settings_from(exp, data.n_train)
+    s = parse_section(Lee2019Config, cfg["experiment"], "experiment", moved=MOVED)
+    data = load_dataset(cfg["data"])
+    if "sgd" in s.optimizers:
+        require(
+            s.batch_size <= data.n_train,
+            f"experiment.batch_size={s.batch_size} exceeds data.n_train={data.n_train}",
+        )
     seeds = seeds_from(cfg, s.seeds)
     out_dim = data.y_train.shape[1]
     n_targets = data.y_train.size
     widths, n_w = s.widths, len(s.widths)
-    checkpoint_steps = np.arange(0, s.steps + 1, s.steps // s.checkpoints)
+    checkpoint_steps = np.arange(0, s.steps + 1, s.steps // s.kernel_checkpoints)
     per_step: dict[str, dict[str, np.ndarray]] = {o: {} for o in s.optimizers}
     kernel_change = {o: np.full((n_w, s.seeds, len(checkpoint_steps)), np.nan) for o in s.optimizers}
     init_error = np.full((n_w, s.seeds), np.nan)
@@ -144,12 +121,12 @@ def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
 
     for wi in progress(range(n_w), n_w, f"{NAME}: width"):
         width = widths[wi]
-        model = build_model(cfg, data, width=width, depth=s.depth, out_dim=out_dim)
+        model = build_model(cfg, data, width=width, out_dim=out_dim)
         x_train, x_test = model.prepare(data.x_train), model.prepare(data.x_test)
         variables0 = init_seeds(model.init, seeds, x_train)
         layers = layer_names(unstack(variables0, 0))
         layers_by_width.append(layers)
-        ntk = empirical_ntk_for(model, exp)
+        ntk = empirical_ntk_for(model, s)
         probe_x = np.asarray(x_train[: s.kernel_points] if s.kernel_points else x_train)
         theta0 = [ntk(unstack(variables0, i), probe_x) for i in range(s.seeds)]
         if model.spec is not None:
@@ -204,7 +181,8 @@ def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
                 per_step[opt].setdefault(metric, np.full((n_w, s.seeds, s.steps + 1), np.nan))[wi] = series
         probes.extend(p.to_dict() for p in ntk.probes)
 
-    results = summarize(s, per_step, kernel_change, checkpoint_steps, init_error, layers_by_width)
+    depth = model.spec.depth if model.spec is not None else cfg["model"].get("depth")
+    results = summarize(s, depth, per_step, kernel_change, checkpoint_steps, init_error, layers_by_width)
     results.summary.update(
         {
             "learning_rate": lrs,
@@ -225,7 +203,7 @@ def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     return ExperimentOutput(results=results)
 
 
-def own_kernels(model, ntk, variables0, x_train, x_test, y_train, s: Settings) -> KernelModel | None:
+def own_kernels(model, ntk, variables0, x_train, x_test, y_train, s: Lee2019Config) -> KernelModel | None:
     """Each seed's full empirical NTK at init over all m·k outputs (the linearization's exact kernel),
     seed-stacked; ``None`` with momentum (the closed forms are those of plain GD)."""
     if s.momentum:
@@ -281,7 +259,8 @@ def sweep_values(
 
 
 def summarize(
-    s: Settings,
+    s: Lee2019Config,
+    depth: int | None,
     per_step: dict[str, dict[str, np.ndarray]],
     kernel_change: dict[str, np.ndarray],
     checkpoint_steps: np.ndarray,
@@ -321,9 +300,9 @@ def summarize(
         series=series,
         summary={
             "widths": widths.tolist(),
-            "depth": s.depth,
+            "depth": depth,
             "steps": s.steps,
-            "optimizers": s.optimizers,
+            "optimizers": list(s.optimizers),
             "batch_size": s.batch_size,
             "layers": layers,
             "slopes": slopes,
@@ -346,7 +325,7 @@ SLOPE_LABELS = {
 
 
 def claim_values(
-    s: Settings,
+    s: Lee2019Config,
     per_step: dict[str, dict[str, np.ndarray]],
     slopes: dict[str, dict[str, Any]],
     layers: list[str],

@@ -50,6 +50,7 @@ of the MSE the Hessian's nonzero eigenvalues are those of Θ̂_T/|Y|).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,28 +71,39 @@ from ntk_bench.analysis.thresholds import (
     refine,
     top_mode_share,
 )
+from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.learning_rates import critical_learning_rate
 from ntk_bench.dynamics.linearization import kernel_gd_losses
 from ntk_bench.dynamics.training import VECTORIZE, FullBatchRuns, init_seeds, stack_for_runs, unstack
-from ntk_bench.errors import require
 from ntk_bench.experiment.finite_width import (
+    MOVED,
+    EmpiricalNTKConfig,
     analytic_ntk,
     build_model,
     empirical_ntk_for,
-    knob_choice,
-    knob_float,
-    knob_int,
-    knob_list,
-    knob_optional_int,
-    load_experiment_data,
     model_summary,
     seeds_from,
 )
 from ntk_bench.results import ExperimentOutput, Results
+from ntk_bench.schema import choice, integer, optional, parse_section, real, sequence, setting
 
 NAME = "lr_threshold"
 DEFAULT_GRID = (0.5, 0.9, 1.05, 1.25, 2.0, 4.0)
 ERROR_FILL = -1.0
+
+
+@dataclass(frozen=True)
+class LRThresholdConfig(EmpiricalNTKConfig):
+    """The ``experiment`` group (each key documented in ``conf/experiment/lr_threshold.yaml``)."""
+
+    width: int = setting(integer(1), 1024)
+    seeds: int = setting(integer(1), 3)
+    steps: int = setting(integer(2), 200)
+    grid: tuple[float, ...] = setting(sequence(real(0, open_minimum=True), min_len=2), DEFAULT_GRID)
+    refine_steps: int = setting(integer(0), 5)
+    momentum: float | None = setting(optional(real(0, 1, open_maximum=True)), None)
+    max_parallel: int = setting(integer(1), 64)
+    vectorize: str = setting(choice(VECTORIZE), "auto")
 
 
 def guarded(fn: Callable[[], Any], runs: int, steps: int, errors: list[str]) -> np.ndarray:
@@ -120,11 +132,9 @@ def claim_values(
     """
     out: dict[str, Any] = {
         "eta_crit_measured": {k: t.c * t.eta for k, t in constant.items()},
-        "eta_crit_theory": {k: t.eta for k, t in constant.items()},
         "eta_crit_resolution": {k: t.resolution for k, t in constant.items()},
         "eta_crit_allowance": {k: t.bias + t.resolution for k, t in constant.items()},
         "network_eta_crit_measured": {k: t.c * t.eta for k, t in networks.items()},
-        "network_eta_crit_init": {k: t.eta for k, t in networks.items()},
         "network_eta_crit_allowance": {k: t.bias + t.resolution + motion[k] for k, t in networks.items()},
         "network_stability_at_end": dict(stability),
         "network_stability_allowance": {k: networks[k].bias for k in stability},
@@ -135,31 +145,23 @@ def claim_values(
 def run_lr_threshold(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Sweep η = c·η_crit for the kernel predictor, the linearized networks and the finite networks;
     figures into ``job_dir``."""
-    exp = cfg["experiment"]
-    width = knob_int(exp, "width", 1024, 1)
-    depth = knob_optional_int(exp, "depth", 1)
-    n_seeds = knob_int(exp, "seeds", 3, 1)
-    steps = knob_int(exp, "steps", 200, 2)
-    refine_steps = knob_int(exp, "refine_steps", 5, 0)
-    max_parallel = knob_int(exp, "max_parallel", 64, 1)
-    vectorize = knob_choice(exp, "vectorize", "auto", VECTORIZE)
-    grid = np.asarray(sorted(knob_list(exp, "grid", DEFAULT_GRID, kind=float, minimum=0.0, min_len=2)))
-    require(grid[0] > 0, f"experiment.grid={grid.tolist()} must hold numbers > 0")
-    momentum = exp.get("momentum")
-    if momentum is not None:
-        momentum = knob_float(exp, "momentum", None, positive=False, minimum=0.0)
-    data = load_experiment_data(cfg)
+    settings = parse_section(LRThresholdConfig, cfg["experiment"], "experiment", moved=MOVED)
+    width, n_seeds, steps = settings.width, settings.seeds, settings.steps
+    refine_steps, max_parallel, vectorize = settings.refine_steps, settings.max_parallel, settings.vectorize
+    grid = np.asarray(sorted(settings.grid))
+    momentum = settings.momentum
+    data = load_dataset(cfg["data"])
     seeds = seeds_from(cfg, n_seeds)
     out_dim = data.y_train.shape[1]
     n_targets = data.y_train.size
     errors: list[str] = []
 
-    model = build_model(cfg, data, width=width, depth=depth, out_dim=out_dim)
+    model = build_model(cfg, data, width=width, out_dim=out_dim)
     x = model.prepare(data.x_train)
     y = jnp.asarray(data.y_train)
     y_flat = data.y_train.reshape(-1, 1)
     variables0 = init_seeds(model.init, seeds, x)
-    ntk = empirical_ntk_for(model, exp, trace_axes=())
+    ntk = empirical_ntk_for(model, settings, trace_axes=())
     m = data.n_train
 
     def full_kernel(variables: Any) -> np.ndarray:

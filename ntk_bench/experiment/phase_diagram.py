@@ -1,67 +1,86 @@
 """``experiment=phase_diagram``: the mean-field phase diagram of neural-tangents' ``phase_diagram.ipynb``.
 
-For one activation of the registry (``experiment.activation``, null = the model group's), over a grid of
+For the model group's activation (``model.activation``, any of the registry), over a grid of
 (σ_w², σ_b²): q*, χ_1, c*, χ_c*, ξ_1, ξ_* and the phase (Schoenholz et al. 2017; Xiao et al. 2020), all from
 :func:`ntk_bench.theory.mean_field_summary` (float64 quadrature), and the critical line σ_w²(σ_b²) solving
 χ_1 = 1 (:func:`ntk_bench.theory.critical_sigma_w2`) for every σ_b² of the grid.
 A critical σ_w² outside the grid's σ_w² range is recorded as NaN (not plotted).
 
 Bad input (one-line ConfigError, nothing written): σ_w² ≤ 0 or σ_b² < 0 anywhere in the grid, an unknown
-activation, a grid axis with fewer than 2 points or max ≤ min, and an activation with no finite fixed point
+activation, a grid axis with fewer than 2 points or max ≤ min, ``experiment.activation`` (moved to
+``model.activation``), and an activation with no finite fixed point
 q* somewhere in the grid (e.g. ReLU above σ_w² = 2: the variance diverges, so c*, ξ_* do not exist there).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ntk_bench.errors import require
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
+from ntk_bench.schema import integer, parse_section, real, section, setting, text
 from ntk_bench.theory import critical_sigma_w2, mean_field_summary
 from ntk_bench.theory.mean_field import check_sigmas, resolve_activation
 
 NAME = "phase_diagram"
 PHASE_CODE = {"ordered": -1, "critical": 0, "chaotic": 1}
 QUANTITIES = ("q_star", "chi_1", "c_star", "chi_c_star", "xi_1", "xi_star")
+MOVED = {"activation": "model.activation"}  # it shadowed the model group's (issue #15)
 
 
-def grid_axis(
-    exp: Mapping[str, Any], key: str, default: Mapping[str, float], *, strict_min: bool
-) -> np.ndarray:
-    """``experiment.<key> = {min, max, num}`` → ``linspace(min, max, num)``; σ_w² needs min > 0, σ_b² ≥ 0."""
-    spec = exp.get(key) or default
-    require(isinstance(spec, Mapping), f"experiment.{key}={spec!r} must be a mapping {{min, max, num}}")
-    merged = {**default, **spec}
-    lo, hi, num = merged["min"], merged["max"], merged["num"]
-    for name, value in (("min", lo), ("max", hi)):
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-        require(ok, f"experiment.{key}.{name}={value!r} must be a finite number")
-    if strict_min:
-        require(lo > 0, f"experiment.{key}.min={lo!r}: σ_w² must be > 0")
-    else:
-        require(lo >= 0, f"experiment.{key}.min={lo!r}: σ_b² must be >= 0")
-    require(hi > lo, f"experiment.{key}.max={hi!r} must be > min={lo!r}")
-    ok = isinstance(num, numbers.Integral) and not isinstance(num, bool) and num >= 2
-    require(ok, f"experiment.{key}.num={num!r} must be an integer >= 2")
-    return np.linspace(float(lo), float(hi), int(num))
+@dataclass(frozen=True)
+class GridAxis:
+    """``{min, max, num}`` → ``linspace(min, max, num)``."""
+
+    KEY: ClassVar[str] = ""
+    min: float
+    max: float
+    num: int
+
+    def __post_init__(self):
+        require(self.max > self.min, f"experiment.{self.KEY}.max={self.max!r} must be > min={self.min!r}")
+
+    def values(self) -> np.ndarray:
+        return np.linspace(self.min, self.max, self.num)
 
 
-def grid_defaults() -> tuple[dict[str, float], dict[str, float]]:
-    """Default (σ_w², σ_b²) axes when the config gives none (conf/experiment/phase_diagram.yaml's values)."""
-    return {"min": 0.5, "max": 3.0, "num": 26}, {"min": 0.0, "max": 0.3, "num": 16}
+@dataclass(frozen=True)
+class SigmaW2Axis(GridAxis):
+    KEY: ClassVar[str] = "sigma_w2"
+    min: float = setting(real(0, open_minimum=True), 0.5)
+    max: float = setting(real(), 3.0)
+    num: int = setting(integer(2), 26)
 
 
-def run_activation(cfg: Mapping[str, Any]) -> str:
-    """The activation of the diagram: ``experiment.activation``, or the model group's when null."""
-    exp = cfg["experiment"]
-    return resolve_activation(exp.get("activation") or (cfg.get("model") or {}).get("activation")).name
+@dataclass(frozen=True)
+class SigmaB2Axis(GridAxis):
+    KEY: ClassVar[str] = "sigma_b2"
+    min: float = setting(real(0), 0.0)
+    max: float = setting(real(), 0.3)
+    num: int = setting(integer(2), 16)
+
+
+@dataclass(frozen=True)
+class PhaseDiagramConfig:
+    """The ``experiment`` group (each key documented in ``conf/experiment/phase_diagram.yaml``)."""
+
+    name: str = setting(text())
+    sigma_w2: SigmaW2Axis = section(SigmaW2Axis)
+    sigma_b2: SigmaB2Axis = section(SigmaB2Axis)
+
+
+def phase_diagram_grid(cfg: Mapping[str, Any]) -> tuple[str, np.ndarray, np.ndarray]:
+    """(activation, σ_w² axis, σ_b² axis) of a config: ``model.activation`` and the experiment's grid."""
+    settings = parse_section(PhaseDiagramConfig, cfg["experiment"], "experiment", moved=MOVED)
+    activation = resolve_activation((cfg.get("model") or {}).get("activation")).name
+    return activation, settings.sigma_w2.values(), settings.sigma_b2.values()
 
 
 def critical_line(activation: str, sigma_w2: np.ndarray, sigma_b2: np.ndarray) -> np.ndarray:
@@ -73,11 +92,7 @@ def critical_line(activation: str, sigma_w2: np.ndarray, sigma_b2: np.ndarray) -
 
 def run_phase_diagram(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Mean-field quantities on the (σ_w², σ_b²) grid and the critical line."""
-    exp = cfg["experiment"]
-    activation = run_activation(cfg)
-    w_default, b_default = grid_defaults()
-    sigma_w2 = grid_axis(exp, "sigma_w2", w_default, strict_min=True)
-    sigma_b2 = grid_axis(exp, "sigma_b2", b_default, strict_min=False)
+    activation, sigma_w2, sigma_b2 = phase_diagram_grid(cfg)
     for w in sigma_w2:
         for b in sigma_b2:
             check_sigmas(float(w), float(b))

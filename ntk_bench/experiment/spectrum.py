@@ -7,17 +7,18 @@ Reproduces the per-depth spectra behind Xiao, Pennington & Schoenholz (2020), Fi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ntk_bench.data import load_dataset
-from ntk_bench.errors import require, require_choice
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.model import Network, model_spec_from_config
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
+from ntk_bench.schema import boolean, choice, integer, optional, parse_section, real, sequence, setting, text
 from ntk_bench.spectra import (
     summarize_correlations,
     summarize_mean_predictor,
@@ -32,10 +33,20 @@ from ntk_bench.theory import mean_field_summary
 KERNELS = ("ntk", "nngp")
 
 
-def spectrum_depths(experiment_cfg: Mapping[str, Any], max_depth: int) -> list[int]:
+@dataclass(frozen=True)
+class SpectrumConfig:
+    """The ``experiment`` group (each key documented in ``conf/experiment/spectrum.yaml``)."""
+
+    name: str = setting(text())
+    depths: tuple[int, ...] | None = setting(optional(sequence(integer(0), increasing=True)), None)
+    kernels: tuple[str, ...] = setting(sequence(choice(KERNELS, "ntk or nngp"), unique=True), list(KERNELS))
+    mean_predictor: bool = setting(boolean(), True)
+    max_block_bytes: float = setting(real(0, open_minimum=True), 1.0e9)
+
+
+def spectrum_depths(settings: SpectrumConfig, max_depth: int) -> list[int]:
     """``experiment.depths`` if given, else every depth 1..``model.depth``."""
-    depths = experiment_cfg.get("depths")
-    return list(range(1, max_depth + 1)) if depths is None else [int(d) for d in depths]
+    return list(range(1, max_depth + 1)) if settings.depths is None else list(settings.depths)
 
 
 def _series_keys(kernel: str, with_predictor: bool) -> list[str]:
@@ -48,20 +59,17 @@ def _series_keys(kernel: str, with_predictor: bool) -> list[str]:
 
 def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Spectra per depth for ``cfg.model`` on ``cfg.data`` (figure: ``ntk_bench.report.spectrum``)."""
-    exp = cfg["experiment"]
+    settings = parse_section(SpectrumConfig, cfg["experiment"], "experiment")
     spec = model_spec_from_config(cfg["model"])
-    kernels = list(exp.get("kernels", KERNELS))
-    require(len(kernels) > 0, "experiment.kernels is empty; allowed: ntk, nngp")
-    for kernel in kernels:
-        require_choice("experiment.kernels entry", kernel, KERNELS)
+    kernels = list(settings.kernels)
     data = load_dataset(cfg["data"])
     if not spec.is_convolutional:
         data = data.flat()
     network = Network(spec, len(data.spatial_shape))
-    depths = spectrum_depths(exp, spec.depth)
-    block_bytes = float(exp.get("max_block_bytes", 1e9))
+    depths = spectrum_depths(settings, spec.depth)
+    block_bytes = settings.max_block_bytes
     train = kernels_across_depth(network, data.x_train, None, depths, max_block_bytes=block_bytes)
-    with_predictor = bool(exp.get("mean_predictor", True))
+    with_predictor = settings.mean_predictor
     test = (
         kernels_across_depth(network, data.x_test, data.x_train, depths, max_block_bytes=block_bytes)
         if with_predictor

@@ -21,7 +21,7 @@ def jacot2018_figures(run: Run, out_dir: Path) -> dict[str, Path]:
     model = summary["model"]
     title = (
         f"{NAME}: {model.get('name', model.get('flax_module'))} depth "
-        f"{run.config['experiment'].get('depth', 1)}, {run.config['data']['name']}"
+        f"{model.get('depth')}, {run.config['data']['name']}"
         f" m={summary['n_points']}, {len(summary['seeds'])} seeds"
     )
     single = SimpleNamespace(**summary["slope_single_draw"])

@@ -4,11 +4,12 @@ width sweeps with their fitted log-log slopes (``summary.slopes``)."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
 from ntk_bench.analysis.slopes import finite_mean
-from ntk_bench.experiment.lee2019 import settings_from, sweep_values
+from ntk_bench.experiment.lee2019 import sweep_values
 from ntk_bench.report.figure_registry import register_figures
 from ntk_bench.report.figures import plt, save_figure
 from ntk_bench.results import Run
@@ -18,9 +19,11 @@ NAME = "lee2019_linearization"
 
 @register_figures(NAME)
 def lee2019_figures(run: Run, out_dir: Path) -> dict[str, Path]:
-    exp, data, summary, arrays = run.config["experiment"], run.config["data"], run.summary, run.arrays
+    data, summary, arrays = run.config["data"], run.summary, run.arrays
     n_train = int(summary["n_train"])
-    s = settings_from(exp, n_train)
+    # what the run used, as it recorded it (the widths, depth, steps, optimizers and step size drawn)
+    keys = ("widths", "depth", "steps", "optimizers", "lr_fraction")
+    s = SimpleNamespace(**{key: summary[key] for key in keys})
     per_step = {
         opt: {
             key.split("/", 1)[1]: arrays[key]

@@ -22,7 +22,7 @@ def lr_threshold_figures(run: Run, out_dir: Path) -> dict[str, Path]:
     with np.errstate(divide="ignore", invalid="ignore"):
         final_ratio = losses[:, :, -1] / losses[:, :, :1][:, :, 0]
         k_final_ratio = k_losses[:, -1] / k_losses[:, 0]
-    depth = run.config["experiment"].get("depth", 1)
+    depth = summary["model"].get("depth")
     title = (
         f"{NAME}: width {summary['width']}, depth {depth}, {run.config['data']['name']} "
         f"m={summary['n_train']}, {summary['steps']} GD steps"

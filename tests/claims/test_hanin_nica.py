@@ -108,17 +108,15 @@ def _hanin_run(
         ):
             series[k].append(v)
     config = {
-        "experiment": {
-            "name": "hanin_nica_fluctuations",
-            "widths": widths,
-            "betas": betas,
-            "alpha": 0.05,
+        "experiment": {"name": "hanin_nica_fluctuations", "widths": widths, "betas": betas, "alpha": 0.05},
+        # the preset's network (conf/experiment/hanin_nica_fluctuations.yaml sets the model group)
+        "model": {
+            "name": "fcn",
             "activation": "relu",
             "sigma_w2": 2.0,
             "sigma_b2": 0.0,
             "parameterization": "standard",
         },
-        "model": {"name": "fcn"},
         "data": {"normalize": True},
     }
     doc = {
@@ -167,7 +165,7 @@ def test_hanin_nica_claims_fail_on_swapped_widths_and_skip_other_networks(tmp_pa
     for claim_id in HN_CLAIMS:  # measured cells in another order than the config's grid
         assert _hn_verdicts(claim_id, _hanin_run(tmp_path, swap_widths=True)) == ["fail"]
     run = _hanin_run(tmp_path)
-    run.document["config"]["experiment"]["sigma_w2"] = 1.5  # not He: the exact moments do not apply
+    run.document["config"]["model"]["sigma_w2"] = 1.5  # not He: the exact moments do not apply
     for claim_id in HN_CLAIMS:
         assert _hn_verdicts(claim_id, run) == ["not-run"]
     run = _hanin_run(tmp_path)

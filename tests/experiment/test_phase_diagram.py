@@ -26,9 +26,9 @@ from ntk_bench.theory import chi_1
 GRID = {"sigma_w2": {"min": 0.5, "max": 2.5, "num": 9}, "sigma_b2": {"min": 0.0, "max": 0.2, "num": 3}}
 
 
-def _config(**experiment) -> dict:
-    exp = {"name": "phase_diagram", "activation": "erf", **GRID, **experiment}
-    return {"experiment": exp, "model": {"name": "fcn", "activation": "erf"}, "seed": 0}
+def _config(activation: str = "erf", **experiment) -> dict:
+    exp = {"name": "phase_diagram", **GRID, **experiment}
+    return {"experiment": exp, "model": {"name": "fcn", "activation": activation}, "seed": 0}
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +92,16 @@ def test_claim_on_a_grid_that_does_not_cross(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("overrides", "fragment"),
     [
-        ({"sigma_w2": {"min": 0.0, "max": 2.0, "num": 3}}, "experiment.sigma_w2.min=0.0: σ_w² must be > 0"),
-        ({"sigma_w2": {"min": -1.0, "max": 2.0, "num": 3}}, "σ_w² must be > 0"),
+        (
+            {"sigma_w2": {"min": 0.0, "max": 2.0, "num": 3}},
+            "experiment.sigma_w2.min=0.0 must be a finite number > 0",
+        ),
+        ({"sigma_w2": {"min": -1.0, "max": 2.0, "num": 3}}, "experiment.sigma_w2.min=-1.0 must be"),
         (
             {"sigma_b2": {"min": -0.1, "max": 0.2, "num": 3}},
-            "experiment.sigma_b2.min=-0.1: σ_b² must be >= 0",
+            "experiment.sigma_b2.min=-0.1 must be a finite number >= 0",
         ),
+        ({"sigma_b2": {"min": 0.0, "max": 0.2, "nun": 3}}, "unknown key experiment.sigma_b2.nun; allowed:"),
         (
             {"sigma_b2": {"min": 0.0, "max": 0.2, "num": 1}},
             "experiment.sigma_b2.num=1 must be an integer >= 2",
@@ -112,3 +116,11 @@ def test_bad_grids_are_one_line_config_errors(overrides, fragment, tmp_path) -> 
         get_experiment("phase_diagram")(_config(**overrides), tmp_path)
     assert "\n" not in str(err.value)
     assert not (tmp_path / "results.json").exists()
+
+
+def test_the_activation_is_the_model_groups(tmp_path) -> None:
+    """experiment.activation shadowed model.activation (issue #15): it moved, and says so."""
+    cfg = _config()
+    cfg["experiment"]["activation"] = "erf"
+    with pytest.raises(ConfigError, match="^experiment.activation moved to model.activation$"):
+        get_experiment("phase_diagram")(cfg, tmp_path)
