@@ -90,6 +90,11 @@ def test_layerwise_pass_equals_network_rebuilt_at_each_depth(name, activation, s
         np.testing.assert_allclose(train.ntk, np.swapaxes(train.ntk, 1, 2), rtol=0, atol=1e-14 * scale)
 
 
+# Slow tier (~9 s: 256 NNGP draws at width 1024). The default tier still checks the analytic kernel against
+# a wide network of the same parameters: tests/model/test_flax_models.py::
+# test_wide_empirical_ntk_matches_the_analytic_kernel (empirical NTK at width 2048 of the flax twin, which
+# test_twin_is_the_stax_function_of_the_same_parameters ties to this Network's stax layers).
+@pytest.mark.slow
 def test_analytic_kernel_matches_monte_carlo_at_width_1024():
     spec = _network("fcn", "erf", (16,), width=1024).spec
     x = np.random.default_rng(1).normal(size=(8, 16))
