@@ -44,7 +44,8 @@ How to add claims for a new experiment ``foo`` (its ``results.json`` has ``"expe
    from values the run stored about itself, so a run whose kernel disagrees with its config fails.
 4. Yield nothing when no run applies: the registry then reports ``not-run`` with ``conditions``. An
    exception inside the function is reported as ``fail`` with the error.
-5. Add a test to ``tests/claims/test_<module>.py``: one run that passes and one deliberately wrong run that fails.
+5. Add a test to ``tests/claims/test_<module>.py``: one run that passes and one deliberately wrong run
+   that fails.
 
 When the experiment already stores the measured (and optionally the expected) value under summary keys,
 :func:`ntk_bench.claims.summary_keys.summary_claim` registers the claim in one call (missing key →

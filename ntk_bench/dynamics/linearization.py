@@ -14,8 +14,8 @@ Gradient descent on it with step η moves the training outputs of a model with (
   ``f_t(x) = f_0(x) − s Θ_{xX} V diag((1 − e^{−a t})/a) Vᵀ r_0``;
 - discrete GD:    the same with e^{−a t} replaced by (1 − a)^t      (:func:`kernel_predictions`).
 
-``tests/dynamics/test_linearization.py`` checks the flow against ``neural_tangents.predict.gradient_descent_mse`` and the
-discrete form against an explicit GD iteration.
+``tests/dynamics/test_linearization.py`` checks the flow against
+``neural_tangents.predict.gradient_descent_mse`` and the discrete form against an explicit GD iteration.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@
   both sides of it: at least two by default);
 - :func:`require_below_critical` — ``lr_factor > 1`` (a step above the critical rate) only with
   ``allow_above_critical``;
-- :data:`DATA_KEYS_MOVED` — the data keys the experiment groups no longer shadow (``parse_section(moved=)``).
+- :data:`MOVED_KEYS` — the data and model keys the experiment groups no longer shadow
+  (``parse_section(moved=)``, the CLI).
 """
 
 from __future__ import annotations
@@ -21,11 +22,18 @@ from ntk_bench.errors import ConfigError, require
 from ntk_bench.schema import Check, integer, parse_section, real, sequence, setting
 from ntk_bench.schema.fields import reject
 
-# the sample counts and draw of the data group: given in the experiment presets as data.* (no shadowing)
-DATA_KEYS_MOVED = {
+# Experiment keys that shadowed the data and model groups until issue #15, and where they went: the
+# presets set data.* / model.* directly. parse_section(moved=MOVED_KEYS) and the CLI (cli.py) answer an old
+# key with "experiment.<key> moved to <where>" wherever the experiment's schema does not declare it.
+MOVED_KEYS = {
     "n_train": "data.n_train",
     "n_test": "data.n_test",
     "stratify": "data.stratify",
+    "depth": "model.depth",
+    "activation": "model.activation",
+    "sigma_w2": "model.sigma_w2",
+    "sigma_b2": "model.sigma_b2",
+    "parameterization": "model.parameterization",
 }
 SIGMA_GRID = "an increasing list of σ_w² > 0 or {start, stop, num}"
 

@@ -4,8 +4,9 @@ Each experiment's ``experiment`` group is a frozen dataclass schema (its keys do
 ``conf/experiment/<name>.yaml``) parsed once with :func:`ntk_bench.schema.parse_section`. Architecture and
 sample counts are the ``model`` and ``data`` groups' own keys: the presets set ``model.depth``,
 ``data.n_train``, ... (``# @package _global_``), so a command-line ``model.depth=3`` or ``data.n_train=32``
-applies as given. The experiment keys that once shadowed them (:data:`MOVED`) are one-line errors saying
-where they went; every bad value is a one-line ``ConfigError``.
+applies as given. The experiment keys that once shadowed them
+(:data:`~ntk_bench.experiment.checks.MOVED_KEYS`) are one-line errors saying where they went; every bad
+value is a one-line ``ConfigError``.
 """
 
 from __future__ import annotations
@@ -22,17 +23,6 @@ from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.kernels.empirical import CHOICES, EmpiricalNTK
 from ntk_bench.model.flax_models import FlaxModel, flax_model_from_config
 from ntk_bench.schema import choice, integer, optional, setting, text
-
-# experiment keys that shadowed the data and model groups (issue #15) and where they went
-MOVED = {
-    "n_train": "data.n_train",
-    "n_test": "data.n_test",
-    "depth": "model.depth",
-    "activation": "model.activation",
-    "sigma_w2": "model.sigma_w2",
-    "sigma_b2": "model.sigma_b2",
-    "parameterization": "model.parameterization",
-}
 
 
 @dataclass(frozen=True)

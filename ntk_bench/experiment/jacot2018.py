@@ -23,8 +23,8 @@ from ntk_bench.analysis.slopes import loglog_fit, mean_ci, seed_slope_fit
 from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.deviation import relative_frobenius
 from ntk_bench.dynamics.training import init_seeds, unstack
+from ntk_bench.experiment.checks import MOVED_KEYS
 from ntk_bench.experiment.finite_width import (
-    MOVED,
     EmpiricalNTKConfig,
     analytic_ntk,
     build_model,
@@ -52,7 +52,7 @@ class JacotConfig(EmpiricalNTKConfig):
 
 def run_jacot2018(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Relative Frobenius error of the empirical vs analytic NTK across widths."""
-    settings = parse_section(JacotConfig, cfg["experiment"], "experiment", moved=MOVED)
+    settings = parse_section(JacotConfig, cfg["experiment"], "experiment", moved=MOVED_KEYS)
     widths, n_seeds, out_dim = settings.widths, settings.seeds, settings.out_dim
     data = load_dataset(cfg["data"])
     seeds = seeds_from(cfg, n_seeds)

@@ -44,8 +44,8 @@ from ntk_bench.dynamics.training import (
     unstack,
 )
 from ntk_bench.errors import require
+from ntk_bench.experiment.checks import MOVED_KEYS
 from ntk_bench.experiment.finite_width import (
-    MOVED,
     EmpiricalNTKConfig,
     analytic_ntk,
     build_model,
@@ -99,7 +99,7 @@ class Lee2019Config(EmpiricalNTKConfig):
 
 def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Width sweep of network-vs-linearization training (figures: ``ntk_bench.report.lee2019``)."""
-    s = parse_section(Lee2019Config, cfg["experiment"], "experiment", moved=MOVED)
+    s = parse_section(Lee2019Config, cfg["experiment"], "experiment", moved=MOVED_KEYS)
     data = load_dataset(cfg["data"])
     if "sgd" in s.optimizers:
         require(

@@ -75,8 +75,8 @@ from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.learning_rates import critical_learning_rate
 from ntk_bench.dynamics.linearization import kernel_gd_losses
 from ntk_bench.dynamics.training import VECTORIZE, FullBatchRuns, init_seeds, stack_for_runs, unstack
+from ntk_bench.experiment.checks import MOVED_KEYS
 from ntk_bench.experiment.finite_width import (
-    MOVED,
     EmpiricalNTKConfig,
     analytic_ntk,
     build_model,
@@ -145,7 +145,7 @@ def claim_values(
 def run_lr_threshold(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Sweep η = c·η_crit for the kernel predictor, the linearized networks and the finite networks;
     figures into ``job_dir``."""
-    settings = parse_section(LRThresholdConfig, cfg["experiment"], "experiment", moved=MOVED)
+    settings = parse_section(LRThresholdConfig, cfg["experiment"], "experiment", moved=MOVED_KEYS)
     width, n_seeds, steps = settings.width, settings.seeds, settings.steps
     refine_steps, max_parallel, vectorize = settings.refine_steps, settings.max_parallel, settings.vectorize
     grid = np.asarray(sorted(settings.grid))

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ntk_bench.errors import require
+from ntk_bench.experiment.checks import MOVED_KEYS
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
 from ntk_bench.schema import integer, parse_section, real, section, setting, text
@@ -32,7 +33,6 @@ from ntk_bench.theory.mean_field import check_sigmas, resolve_activation
 NAME = "phase_diagram"
 PHASE_CODE = {"ordered": -1, "critical": 0, "chaotic": 1}
 QUANTITIES = ("q_star", "chi_1", "c_star", "chi_c_star", "xi_1", "xi_star")
-MOVED = {"activation": "model.activation"}  # it shadowed the model group's (issue #15)
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class PhaseDiagramConfig:
 
 def phase_diagram_grid(cfg: Mapping[str, Any]) -> tuple[str, np.ndarray, np.ndarray]:
     """(activation, σ_w² axis, σ_b² axis) of a config: ``model.activation`` and the experiment's grid."""
-    settings = parse_section(PhaseDiagramConfig, cfg["experiment"], "experiment", moved=MOVED)
+    settings = parse_section(PhaseDiagramConfig, cfg["experiment"], "experiment", moved=MOVED_KEYS)
     activation = resolve_activation((cfg.get("model") or {}).get("activation")).name
     return activation, settings.sigma_w2.values(), settings.sigma_b2.values()
 

@@ -70,16 +70,17 @@ def parse_section(
     Unknown keys: ``unknown key <section>.<key>; allowed: …``. A missing required key:
     ``<section>.<key> is required``. Every value goes through its field's check. ``extra_keys`` are
     accepted and ignored (keys another parser reads, e.g. a model family's own keys). ``moved`` maps keys
-    the group no longer has to where they went (``{"n_train": "data.n_train"}``): giving one is the error
-    ``<section>.<key> moved to <where>``.
+    the group no longer has to where they went (``{"n_train": "data.n_train"}``): giving one that the schema
+    does not declare is the error ``<section>.<key> moved to <where>`` (so one table can serve every group).
     """
     require(isinstance(cfg, Mapping), f"{section_key}={cfg!r} must be a mapping")
     keys = schema_keys(schema)
     for key in cfg:
+        if key in keys or key in extra_keys:
+            continue
         if moved and key in moved:
             raise ConfigError(f"{section_key}.{key} moved to {moved[key]}")
-        if key not in keys and key not in extra_keys:
-            raise ConfigError(f"unknown key {section_key}.{key}; allowed: {', '.join((*keys, *extra_keys))}")
+        raise ConfigError(f"unknown key {section_key}.{key}; allowed: {', '.join((*keys, *extra_keys))}")
     values = {}
     for field in dataclasses.fields(schema):
         if "check" not in field.metadata:

@@ -6,7 +6,7 @@ import pytest
 
 from ntk_bench.errors import ConfigError
 from ntk_bench.experiment.checks import (
-    DATA_KEYS_MOVED,
+    MOVED_KEYS,
     depth_grid,
     require_below_critical,
     sigma_grid,
@@ -69,9 +69,15 @@ def test_above_the_critical_rate_needs_the_opt_in():
     )
 
 
-def test_the_moved_data_keys_name_the_data_group():
-    assert DATA_KEYS_MOVED == {
-        "n_train": "data.n_train",
-        "n_test": "data.n_test",
-        "stratify": "data.stratify",
+def test_the_moved_keys_name_the_group_they_moved_to():
+    assert {key: where.split(".")[0] for key, where in MOVED_KEYS.items()} == {
+        "n_train": "data",
+        "n_test": "data",
+        "stratify": "data",
+        "depth": "model",
+        "activation": "model",
+        "sigma_w2": "model",
+        "sigma_b2": "model",
+        "parameterization": "model",
     }
+    assert all(where == f"{where.split('.')[0]}.{key}" for key, where in MOVED_KEYS.items())

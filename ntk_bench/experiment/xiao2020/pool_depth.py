@@ -30,7 +30,7 @@ from ntk_bench.analysis.depth_scales import ROUNDOFF_FLOOR
 from ntk_bench.analysis.slopes import linear_fit
 from ntk_bench.data.transforms import resample_signals
 from ntk_bench.errors import require
-from ntk_bench.experiment.checks import DATA_KEYS_MOVED, depth_grid, sigma_grid
+from ntk_bench.experiment.checks import MOVED_KEYS, depth_grid, sigma_grid
 from ntk_bench.experiment.xiao2020.config import XiaoAnalysis, XiaoConfig
 from ntk_bench.experiment.xiao2020.inputs import load_data
 from ntk_bench.experiment.xiao2020.maps import compute_maps
@@ -83,7 +83,7 @@ class PoolDepthConfig:
 
 def parse_pool_depth_config(cfg: Mapping[str, Any]) -> PoolDepthConfig:
     """Validate the ``experiment`` group; every bad value is a one-line :class:`ConfigError`."""
-    return parse_section(PoolDepthConfig, cfg, "experiment", moved=DATA_KEYS_MOVED)
+    return parse_section(PoolDepthConfig, cfg, "experiment", moved=MOVED_KEYS)
 
 
 def deepest_resolved(depths: np.ndarray, rms_flat: np.ndarray, rms_pool: np.ndarray) -> int:
