@@ -57,7 +57,7 @@ def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path):
     )
     assert proc.returncode == 2
     errors = [line for line in proc.stderr.splitlines() if line.startswith("ntk-bench: error:")]
-    assert errors == ["ntk-bench: error: model.sigma_w2=-1.0 must be > 0"]
+    assert errors == ["ntk-bench: error: model.sigma_w2=-1 must be a finite number > 0"]
     assert not (run_dir / "results.json").exists() and not (run_dir / "arrays.npz").exists()
 
 
@@ -74,14 +74,22 @@ def test_help_lists_config_groups():
 BAD_INPUTS = [
     (["model=transformer"], "unknown model 'transformer'; allowed: cnn_flatten, cnn_pool, fcn, resnet"),
     (["model.name=transformer"], "unknown model 'transformer'; allowed: fcn, cnn_flatten, cnn_pool, resnet"),
-    (["model=resnet", "model.gamma=-1"], "model.gamma=-1.0 must be >= 0"),
-    (["model=resnet", "model.gamma=null", "model.alpha=0"], "model.alpha=0.0 must be > 0"),
+    (["model=resnet", "model.gamma=-1"], "model.gamma=-1 must be a finite number >= 0 or null"),
+    (["model=resnet", "model.gamma=null", "model.alpha=0"], "model.alpha=0 must be a finite number > 0"),
     (["model=resnet", "model.layer=conv"], "unknown model.readout for model.layer=conv 'dense'"),
     (["data=imagenet"], "unknown data 'imagenet'; allowed:"),
-    (["model.activation=softplus"], "unknown activation 'softplus'; allowed: erf, relu, tanh"),
+    (["model.activation=softplus"], "unknown model.activation 'softplus'; allowed: erf, relu, tanh"),
     (["model.depth=0"], "model.depth=0 must be an integer >= 1"),
-    (["model.sigma_w2=0"], "model.sigma_w2=0.0 must be > 0"),
-    (["model.sigma_b2=-0.1"], "model.sigma_b2=-0.1 must be >= 0"),
+    (["model.sigma_w2=0"], "model.sigma_w2=0 must be a finite number > 0"),
+    (["model.sigma_b2=-0.1"], "model.sigma_b2=-0.1 must be a finite number >= 0"),
+    (["+model.alpha=0.5"], "model.alpha=0.5 does not fit model=fcn (its alpha is 1.0)"),
+    (["data.n_train=0"], "data.n_train=0 must be an integer >= 1 or null"),
+    (["data=synthetic", "data.correlation=1.5"], "data.correlation=1.5 must be a finite number in [0, 1)"),
+    (["+data.sha256.f=abc"], "data.sha256.f='abc' must be a 64-character hex string"),
+    (["+data.dim=3"], "unknown key data.dim; allowed: name, n_train"),
+    (["tracker=wandb", "tracker.mode=sometimes"], "unknown tracker.mode 'sometimes'; allowed: auto, offline"),
+    (["tracker=mlflow", "tracker.timeout=0"], "tracker.timeout=0 must be a finite number > 0"),
+    (["tracker=none", "+tracker.foo=1"], "unknown key tracker.foo; allowed: name, mode"),
     (["data.n_train=5000"], "data.n_train=5000 exceeds"),
     (["data=mnist", "data.cache_dir=/nonexistent/cache"], "dataset mnist not found"),
     (["model=cnn_pool", "data=synthetic", "data.dim=16"], "model=cnn_pool needs image or signal inputs"),
