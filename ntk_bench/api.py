@@ -126,20 +126,13 @@ def _check_overrides(experiment: object, overrides: object) -> list[str]:
 
 def compose_config(experiment: str, overrides: Sequence[str] = ()) -> Any:
     """The job's config (with its ``hydra`` node) exactly as the CLI composes it from ``conf/``."""
-    from hydra import compose, initialize_config_dir
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
-
-    from ntk_bench.plugins import register_plugin_configs
-    from ntk_bench.resources import conf_dir
+    from ntk_bench.resources import compose
 
     argv = _check_overrides(experiment, overrides)
-    register_plugin_configs()
     try:
-        with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3", job_name="ntk_bench"):
-            return compose("config", overrides=argv, return_hydra_config=True)
-    except (HydraException, OmegaConfBaseException) as err:
-        raise ConfigError(f"bad override in {list(overrides)!r}: {one_line(err)}") from err
+        return compose(argv)
+    except ConfigError as err:
+        raise ConfigError(f"bad override in {list(overrides)!r}: {err}") from err
 
 
 def _free_dir(path: Path) -> Path:

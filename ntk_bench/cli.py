@@ -44,6 +44,31 @@ def check_group_choices(argv: list[str], conf_dir: Path = CONF_DIR) -> None:
                 raise ConfigError(f"unknown {group} {choice!r}; allowed: {', '.join(allowed)}")
 
 
+def check_moved_overrides(argv: list[str]) -> None:
+    """``experiment.n_train=64`` where the chosen experiment has no ``n_train``: the key moved to another
+    group (:data:`~ntk_bench.experiment.checks.MOVED_KEYS`), so say where in one line instead of Hydra's
+    multi-line "not in struct". Composes the config (once per experiment option) only when such an
+    override is given.
+    """
+    from ntk_bench.experiment.checks import MOVED_KEYS
+    from ntk_bench.resources import compose
+
+    keys = [arg.partition("=")[0] for arg in argv if arg.partition("=")[0].startswith("experiment.")]
+    moved = [key for key in keys if key.removeprefix("experiment.") in MOVED_KEYS]
+    if not moved:
+        return
+    choices = [arg for arg in argv if arg.partition("=")[0].lstrip("+") in ("experiment", "suite/cells")]
+    chosen = [arg.partition("=")[2] for arg in choices if arg.startswith("experiment=")]
+    options = [option for value in chosen for option in value.split(",")]
+    base = [arg for arg in choices if not arg.startswith("experiment=")]
+    for option in options or [None]:
+        cfg = compose([*base, *([f"experiment={option}"] if option else [])])
+        for key in moved:
+            name = key.removeprefix("experiment.")
+            if name not in cfg.experiment:
+                raise ConfigError(f"{key} moved to {MOVED_KEYS[name]}")
+
+
 def fail(message: str) -> None:
     """Print one error line and exit with the bad-input status."""
     print(f"ntk-bench: error: {message}", file=sys.stderr)
@@ -74,6 +99,7 @@ def main() -> None:
 
     try:
         check_group_choices(sys.argv[1:])
+        check_moved_overrides(sys.argv[1:])
     except ConfigError as err:
         fail(str(err))
     register_plugin_configs()  # plugins' config folders on Hydra's search path (ntk_bench.plugins)

@@ -38,10 +38,9 @@ from ntk_bench.analysis.fluctuations import (
 from ntk_bench.claims.core import ClaimResult, check, claim, not_run
 from ntk_bench.claims.papers import HANIN_NICA2020
 from ntk_bench.claims.summary_keys import run_label
-from ntk_bench.experiment.checks import MOVED_KEYS
+from ntk_bench.experiment.checks import parse_experiment
 from ntk_bench.experiment.hanin_nica import HaninNicaConfig, grid_cells
 from ntk_bench.results import Run
-from ntk_bench.schema import parse_section
 from ntk_bench.theory.hanin_nica import (
     HANIN_NICA_RATE,
     NTKDiagonalMoments,
@@ -78,7 +77,7 @@ class Cells:
 
 def experiment_settings(config: dict[str, Any]) -> HaninNicaConfig:
     """The run's ``experiment`` group, parsed by the experiment's own schema (its defaults, its checks)."""
-    return parse_section(HaninNicaConfig, config["experiment"], "experiment", moved=MOVED_KEYS)
+    return parse_experiment(HaninNicaConfig, config["experiment"])
 
 
 def run_cells(run: Run, needed: Sequence[str]) -> Cells | str:

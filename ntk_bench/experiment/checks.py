@@ -6,15 +6,15 @@
   both sides of it: at least two by default);
 - :func:`require_below_critical` — ``lr_factor > 1`` (a step above the critical rate) only with
   ``allow_above_critical``;
-- :data:`MOVED_KEYS` — the data and model keys the experiment groups no longer shadow
-  (``parse_section(moved=)``, the CLI).
+- :func:`parse_experiment` — an ``experiment`` group through its schema, the moved keys answered;
+- :data:`MOVED_KEYS` — the data and model keys the experiment groups no longer shadow (and the CLI).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ntk_bench.schema import Check, integer, parse_section, real, sequence, sett
 from ntk_bench.schema.fields import reject
 
 # Experiment keys that shadowed the data and model groups until issue #15, and where they went: the
-# presets set data.* / model.* directly. parse_section(moved=MOVED_KEYS) and the CLI (cli.py) answer an old
+# presets set data.* / model.* directly. parse_experiment and the CLI (cli.py) answer an old
 # key with "experiment.<key> moved to <where>" wherever the experiment's schema does not declare it.
 MOVED_KEYS = {
     "n_train": "data.n_train",
@@ -35,6 +35,7 @@ MOVED_KEYS = {
     "sigma_b2": "model.sigma_b2",
     "parameterization": "model.parameterization",
 }
+T = TypeVar("T")
 SIGMA_GRID = "an increasing list of σ_w² > 0 or {start, stop, num}"
 
 
@@ -84,3 +85,9 @@ def require_below_critical(lr_factor: float, allow_above_critical: bool, step: s
         f"experiment.lr_factor={lr_factor:g} sets η {step}; set experiment.allow_above_critical=true to run"
         f" it anyway ({then})",
     )
+
+
+def parse_experiment(schema: type[T], cfg: Mapping[str, Any]) -> T:
+    """The ``experiment`` group validated into ``schema`` (:func:`~ntk_bench.schema.parse_section`), every
+    key of :data:`MOVED_KEYS` the schema does not declare answered with where it went."""
+    return parse_section(schema, cfg, "experiment", moved=MOVED_KEYS)

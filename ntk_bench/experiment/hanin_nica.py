@@ -53,11 +53,11 @@ from ntk_bench.analysis.fluctuations import (
 from ntk_bench.analysis.slopes import linear_fit
 from ntk_bench.data import load_dataset
 from ntk_bench.errors import require
-from ntk_bench.experiment.checks import MOVED_KEYS
+from ntk_bench.experiment.checks import parse_experiment
 from ntk_bench.experiment.finite_width import build_model, model_summary
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.schema import integer, parse_section, real, sequence, setting, text
+from ntk_bench.schema import integer, real, sequence, setting, text
 from ntk_bench.theory.hanin_nica import HANIN_NICA_RATE, equal_width_moments, formula_covers
 
 NAME = "hanin_nica_fluctuations"
@@ -140,7 +140,7 @@ def samples_for(beta: float, betas: list[float], samples: int, samples_max_beta:
 
 def run_hanin_nica(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """E[Θ̂²]/E[Θ̂]² over inits on a depth × width grid against β = depth/width."""
-    settings = parse_section(HaninNicaConfig, cfg["experiment"], "experiment", moved=MOVED_KEYS)
+    settings = parse_experiment(HaninNicaConfig, cfg["experiment"])
     widths, betas, samples = settings.widths, sorted(settings.betas), settings.samples
     samples_max_beta, alpha, chunk = settings.samples_max_beta, settings.alpha, settings.chunk
     draws, input_index = settings.bootstrap, settings.input_index

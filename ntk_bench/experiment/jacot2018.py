@@ -23,7 +23,7 @@ from ntk_bench.analysis.slopes import loglog_fit, mean_ci, seed_slope_fit
 from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.deviation import relative_frobenius
 from ntk_bench.dynamics.training import init_seeds, unstack
-from ntk_bench.experiment.checks import MOVED_KEYS
+from ntk_bench.experiment.checks import parse_experiment
 from ntk_bench.experiment.finite_width import (
     EmpiricalNTKConfig,
     analytic_ntk,
@@ -34,7 +34,7 @@ from ntk_bench.experiment.finite_width import (
 )
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.schema import integer, parse_section, sequence, setting
+from ntk_bench.schema import integer, sequence, setting
 
 NAME = "jacot2018_convergence"
 
@@ -52,7 +52,7 @@ class JacotConfig(EmpiricalNTKConfig):
 
 def run_jacot2018(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Relative Frobenius error of the empirical vs analytic NTK across widths."""
-    settings = parse_section(JacotConfig, cfg["experiment"], "experiment", moved=MOVED_KEYS)
+    settings = parse_experiment(JacotConfig, cfg["experiment"])
     widths, n_seeds, out_dim = settings.widths, settings.seeds, settings.out_dim
     data = load_dataset(cfg["data"])
     seeds = seeds_from(cfg, n_seeds)

@@ -44,7 +44,7 @@ from ntk_bench.dynamics.training import (
     unstack,
 )
 from ntk_bench.errors import require
-from ntk_bench.experiment.checks import MOVED_KEYS
+from ntk_bench.experiment.checks import parse_experiment
 from ntk_bench.experiment.finite_width import (
     EmpiricalNTKConfig,
     analytic_ntk,
@@ -56,7 +56,7 @@ from ntk_bench.experiment.finite_width import (
 from ntk_bench.kernels.empirical import EmpiricalNTK
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.schema import choice, integer, optional, parse_section, real, sequence, setting
+from ntk_bench.schema import choice, integer, optional, real, sequence, setting
 
 NAME = "lee2019_linearization"
 DEFAULT_WIDTHS = (32, 64, 128, 256, 512)
@@ -99,7 +99,7 @@ class Lee2019Config(EmpiricalNTKConfig):
 
 def run_lee2019(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Width sweep of network-vs-linearization training (figures: ``ntk_bench.report.lee2019``)."""
-    s = parse_section(Lee2019Config, cfg["experiment"], "experiment", moved=MOVED_KEYS)
+    s = parse_experiment(Lee2019Config, cfg["experiment"])
     data = load_dataset(cfg["data"])
     if "sgd" in s.optimizers:
         require(

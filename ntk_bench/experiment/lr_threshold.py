@@ -75,7 +75,7 @@ from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.learning_rates import critical_learning_rate
 from ntk_bench.dynamics.linearization import kernel_gd_losses
 from ntk_bench.dynamics.training import VECTORIZE, FullBatchRuns, init_seeds, stack_for_runs, unstack
-from ntk_bench.experiment.checks import MOVED_KEYS
+from ntk_bench.experiment.checks import parse_experiment
 from ntk_bench.experiment.finite_width import (
     EmpiricalNTKConfig,
     analytic_ntk,
@@ -85,7 +85,7 @@ from ntk_bench.experiment.finite_width import (
     seeds_from,
 )
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.schema import choice, integer, optional, parse_section, real, sequence, setting
+from ntk_bench.schema import choice, integer, optional, real, sequence, setting
 
 NAME = "lr_threshold"
 DEFAULT_GRID = (0.5, 0.9, 1.05, 1.25, 2.0, 4.0)
@@ -145,7 +145,7 @@ def claim_values(
 def run_lr_threshold(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Sweep η = c·η_crit for the kernel predictor, the linearized networks and the finite networks;
     figures into ``job_dir``."""
-    settings = parse_section(LRThresholdConfig, cfg["experiment"], "experiment", moved=MOVED_KEYS)
+    settings = parse_experiment(LRThresholdConfig, cfg["experiment"])
     width, n_seeds, steps = settings.width, settings.seeds, settings.steps
     refine_steps, max_parallel, vectorize = settings.refine_steps, settings.max_parallel, settings.vectorize
     grid = np.asarray(sorted(settings.grid))

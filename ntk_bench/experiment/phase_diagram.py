@@ -23,10 +23,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ntk_bench.errors import require
-from ntk_bench.experiment.checks import MOVED_KEYS
+from ntk_bench.experiment.checks import parse_experiment
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.schema import integer, parse_section, real, section, setting, text
+from ntk_bench.schema import integer, real, section, setting, text
 from ntk_bench.theory import critical_sigma_w2, mean_field_summary
 from ntk_bench.theory.mean_field import check_sigmas, resolve_activation
 
@@ -78,7 +78,7 @@ class PhaseDiagramConfig:
 
 def phase_diagram_grid(cfg: Mapping[str, Any]) -> tuple[str, np.ndarray, np.ndarray]:
     """(activation, σ_w² axis, σ_b² axis) of a config: ``model.activation`` and the experiment's grid."""
-    settings = parse_section(PhaseDiagramConfig, cfg["experiment"], "experiment", moved=MOVED_KEYS)
+    settings = parse_experiment(PhaseDiagramConfig, cfg["experiment"])
     activation = resolve_activation((cfg.get("model") or {}).get("activation")).name
     return activation, settings.sigma_w2.values(), settings.sigma_b2.values()
 

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 
 from ntk_bench.data import load_dataset
+from ntk_bench.experiment.checks import parse_experiment
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.model import Network, model_spec_from_config
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.schema import boolean, choice, integer, optional, parse_section, real, sequence, setting, text
+from ntk_bench.schema import boolean, choice, integer, optional, real, sequence, setting, text
 from ntk_bench.spectra import (
     summarize_correlations,
     summarize_mean_predictor,
@@ -59,7 +60,7 @@ def _series_keys(kernel: str, with_predictor: bool) -> list[str]:
 
 def run_spectrum(cfg: Mapping[str, Any], job_dir: Path) -> ExperimentOutput:
     """Spectra per depth for ``cfg.model`` on ``cfg.data`` (figure: ``ntk_bench.report.spectrum``)."""
-    settings = parse_section(SpectrumConfig, cfg["experiment"], "experiment")
+    settings = parse_experiment(SpectrumConfig, cfg["experiment"])
     spec = model_spec_from_config(cfg["model"])
     kernels = list(settings.kernels)
     data = load_dataset(cfg["data"])

@@ -42,27 +42,18 @@ def cell_experiments(cells: Sequence[str], conf: Path = CONF) -> dict[str, tuple
     config folders on the search path). A cell that does not compose (e.g. its experiment option does not
     exist yet) gives ``("does not compose: <Hydra's reason>", None)``.
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
+    from ntk_bench.errors import ConfigError
+    from ntk_bench.resources import compose
 
-    from ntk_bench.plugins import register_plugin_configs
-    from ntk_bench.tracker.common import one_line
-
-    register_plugin_configs()
     found: dict[str, tuple[str, str | None]] = {}
-    with initialize_config_dir(config_dir=str(conf), version_base="1.3", job_name="ntk_bench"):
-        for cell in cells:
-            try:
-                cfg = compose("config", overrides=[f"{CELLS_KEY}={cell}"], return_hydra_config=True)
-            except (HydraException, OmegaConfBaseException) as err:
-                found[cell] = (f"does not compose: {one_line(err)}", None)
-                continue
-            name = OmegaConf.select(cfg, "experiment.name")
-            found[cell] = (
-                str(cfg.hydra.runtime.choices.get("experiment")),
-                None if name is None else str(name),
-            )
+    for cell in cells:
+        try:
+            cfg = compose([f"{CELLS_KEY}={cell}"], conf)
+        except ConfigError as err:
+            found[cell] = (f"does not compose: {err}", None)
+            continue
+        name = OmegaConf.select(cfg, "experiment.name")
+        found[cell] = (str(cfg.hydra.runtime.choices.get("experiment")), None if name is None else str(name))
     return found
 
 

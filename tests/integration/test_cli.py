@@ -93,7 +93,10 @@ BAD_INPUTS = [
     (["data.n_train=5000"], "data.n_train=5000 exceeds"),
     (["data=mnist", "data.cache_dir=/nonexistent/cache"], "dataset mnist not found"),
     (["model=cnn_pool", "data=synthetic", "data.dim=16"], "model=cnn_pool needs image or signal inputs"),
-    (["experiment.depths=[3,1]"], "must be strictly increasing"),
+    (["experiment.depths=[3,1]"], "must be a list of strictly increasing entries"),
+    (["experiment=xiao2020_fcn", "experiment.n_train=64"], "experiment.n_train moved to data.n_train"),
+    (["experiment=lee2019_linearization", "experiment.depth=3"], "experiment.depth moved to model.depth"),
+    (["+experiment.activation=relu"], "experiment.activation moved to model.activation"),
 ]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from ntk_bench.data import Dataset, load_dataset
 from ntk_bench.dynamics.finite_training import DTYPES, validate_batch_size
 from ntk_bench.errors import require
-from ntk_bench.experiment.checks import MOVED_KEYS, depth_grid, require_below_critical, sigma_grid
+from ntk_bench.experiment.checks import depth_grid, parse_experiment, require_below_critical, sigma_grid
 from ntk_bench.model import get_family, model_spec_from_config
 from ntk_bench.schema import (
     Check,
@@ -159,7 +159,7 @@ def network_entry(
 
 def parse_config(cfg: Mapping[str, Any], model_cfg: Mapping[str, Any]) -> TrainabilityConfig:
     """Validate ``experiment`` (and each network's model keys); every bad value is a one-line ConfigError."""
-    tc = parse_section(TrainabilityConfig, cfg, "experiment", moved=MOVED_KEYS)
+    tc = parse_experiment(TrainabilityConfig, cfg)
     networks = tuple(network_entry(choice, tc, model_cfg) for choice in tc.networks)
     keys = [entry.key for entry in networks]
     for key in keys:

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ntk_bench.errors import require
-from ntk_bench.experiment.checks import MOVED_KEYS, depth_grid, require_below_critical, sigma_grid
+from ntk_bench.experiment.checks import depth_grid, parse_experiment, require_below_critical, sigma_grid
 from ntk_bench.model import MODELS
 from ntk_bench.schema import (
     boolean,
     choice,
     integer,
     optional,
-    parse_section,
     real,
     section,
     sequence,
@@ -114,4 +113,4 @@ class XiaoConfig:
 
 def parse_experiment_config(cfg: Mapping[str, Any]) -> XiaoConfig:
     """Validate the ``experiment`` group; every bad value is a one-line :class:`ConfigError`."""
-    return parse_section(XiaoConfig, cfg, "experiment", moved=MOVED_KEYS)
+    return parse_experiment(XiaoConfig, cfg)

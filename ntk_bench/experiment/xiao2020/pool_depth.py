@@ -30,7 +30,7 @@ from ntk_bench.analysis.depth_scales import ROUNDOFF_FLOOR
 from ntk_bench.analysis.slopes import linear_fit
 from ntk_bench.data.transforms import resample_signals
 from ntk_bench.errors import require
-from ntk_bench.experiment.checks import MOVED_KEYS, depth_grid, sigma_grid
+from ntk_bench.experiment.checks import depth_grid, parse_experiment, sigma_grid
 from ntk_bench.experiment.xiao2020.config import XiaoAnalysis, XiaoConfig
 from ntk_bench.experiment.xiao2020.inputs import load_data
 from ntk_bench.experiment.xiao2020.maps import compute_maps
@@ -38,7 +38,7 @@ from ntk_bench.experiment.xiao2020.run import model_spec
 from ntk_bench.model import Network, require_input_fits
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.schema import integer, optional, parse_section, real, sequence, setting, text
+from ntk_bench.schema import integer, optional, real, sequence, setting, text
 from ntk_bench.theory import mean_field_columns
 
 MODELS = ("cnn_flatten", "cnn_pool")
@@ -83,7 +83,7 @@ class PoolDepthConfig:
 
 def parse_pool_depth_config(cfg: Mapping[str, Any]) -> PoolDepthConfig:
     """Validate the ``experiment`` group; every bad value is a one-line :class:`ConfigError`."""
-    return parse_section(PoolDepthConfig, cfg, "experiment", moved=MOVED_KEYS)
+    return parse_experiment(PoolDepthConfig, cfg)
 
 
 def deepest_resolved(depths: np.ndarray, rms_flat: np.ndarray, rms_pool: np.ndarray) -> int:
