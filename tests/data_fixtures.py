@@ -1,4 +1,5 @@
-"""Writers for tiny dataset files in the exact on-disk formats (IDX, CIFAR-10 pickle batches).
+"""Helpers of the data tests: ``RAW`` options, ``config_error``, and writers for tiny dataset files in the
+exact on-disk formats (IDX, CIFAR-10 pickle batches).
 
 They are written independently of the readers in :mod:`ntk_bench.data` (``struct`` / ``pickle`` directly),
 so a round trip checks the readers against the formats, not against themselves.
@@ -15,6 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from ntk_bench.data import load_dataset
+from ntk_bench.errors import ConfigError
+
+# load the files as written: no preprocessing, every example
+RAW = {"standardize": False, "normalize": False, "n_train": None, "n_test": None}
+
+
+def config_error(cfg: dict, *fragments: str) -> ConfigError:
+    """Assert ``load_dataset(cfg)`` raises a one-line ConfigError containing every fragment."""
+    with pytest.raises(ConfigError) as info:
+        load_dataset(cfg)
+    message = str(info.value)
+    assert "\n" not in message, message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    return info.value
 
 IDX_NAMES = (
     "train-images-idx3-ubyte.gz",

@@ -7,26 +7,12 @@ import numpy as np
 import pytest
 
 from ntk_bench.data import load_dataset
-from ntk_bench.errors import ConfigError
-
-RAW = {"standardize": False, "normalize": False, "n_train": None, "n_test": None}
-
-
-def config_error(cfg: dict, *fragments: str) -> ConfigError:
-    """Assert ``load_dataset(cfg)`` raises a one-line ConfigError containing every fragment."""
-    with pytest.raises(ConfigError) as info:
-        load_dataset(cfg)
-    message = str(info.value)
-    assert "\n" not in message, message
-    for fragment in fragments:
-        assert fragment in message, (fragment, message)
-    return info.value
 
 
 @pytest.mark.parametrize("archive", [False, True])
 def test_cifar_batches_round_trip(archive, tmp_path, no_md5):
     data = fx.write_cifar_like(tmp_path / "cifar10", seed=2, archive=archive)
-    ds = load_dataset({"name": "cifar10", "cache_dir": str(tmp_path), **RAW})
+    ds = load_dataset({"name": "cifar10", "cache_dir": str(tmp_path), **fx.RAW})
     assert ds.x_train.shape == (20, 32, 32, 3) and ds.x_test.shape == (5, 32, 32, 3)
     np.testing.assert_array_equal(ds.labels_train, data.train_labels)
     np.testing.assert_array_equal(ds.labels_test, data.test_labels)
@@ -43,11 +29,13 @@ def test_corrupt_cifar_files_are_config_errors(tmp_path, no_md5):
     fx.write_cifar_like(tmp_path / "cifar10")
     batch = tmp_path / "cifar10" / "cifar-10-batches-py" / "data_batch_3"
     batch.write_bytes(b"\x80\x02not a pickle at all")
-    config_error({"name": "cifar10", "cache_dir": str(tmp_path)}, "cannot read", "data_batch_3")
+    fx.config_error({"name": "cifar10", "cache_dir": str(tmp_path)}, "cannot read", "data_batch_3")
     # A pickle that would import anything beyond NumPy's array machinery is refused, not executed.
     batch.write_bytes(b"cos\nsystem\n(S'echo pwned'\ntR.")
-    config_error({"name": "cifar10", "cache_dir": str(tmp_path)}, "data_batch_3", "os.system is not allowed")
+    fx.config_error(
+        {"name": "cifar10", "cache_dir": str(tmp_path)}, "data_batch_3", "os.system is not allowed"
+    )
     other = tmp_path / "other"
     (other / "cifar10").mkdir(parents=True)
     (other / "cifar10" / "cifar-10-python.tar.gz").write_bytes(b"definitely not a tarball")
-    config_error({"name": "cifar10", "cache_dir": str(other)}, "cannot read", "cifar-10-python.tar.gz")
+    fx.config_error({"name": "cifar10", "cache_dir": str(other)}, "cannot read", "cifar-10-python.tar.gz")

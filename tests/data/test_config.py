@@ -9,20 +9,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from ntk_bench.data import DATASETS, load_dataset
-from ntk_bench.errors import ConfigError
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf" / "data"
-
-
-def config_error(cfg: dict, *fragments: str) -> ConfigError:
-    """Assert ``load_dataset(cfg)`` raises a one-line ConfigError containing every fragment."""
-    with pytest.raises(ConfigError) as info:
-        load_dataset(cfg)
-    message = str(info.value)
-    assert "\n" not in message, message
-    for fragment in fragments:
-        assert fragment in message, (fragment, message)
-    return info.value
 
 
 def cfg_for(name: str, mnist1d_dir, **overrides) -> dict:
@@ -36,21 +24,21 @@ def cfg_for(name: str, mnist1d_dir, **overrides) -> dict:
 
 
 def test_too_many_samples_reports_allowed_range(mnist1d_dir):
-    config_error(
+    fx.config_error(
         {"name": "digits", "n_train": 5000}, "data.n_train=5000", "1348 examples", "(allowed: 1..1348)"
     )
-    config_error({"name": "digits", "n_test": 450}, "data.n_test=450", "(allowed: 0..449)")
-    config_error(
+    fx.config_error({"name": "digits", "n_test": 450}, "data.n_test=450", "(allowed: 0..449)")
+    fx.config_error(
         {"name": "digits", "classes": [0, 1], "n_train": 300},
         "train pool restricted to classes [0, 1]",
         "allowed: 1..",
     )
-    config_error(cfg_for("mnist1d", mnist1d_dir, n_train=4001), "(allowed: 1..4000)")
-    config_error({"name": "digits", "n_train": 0}, "data.n_train=0 must be an integer >= 1 or null")
+    fx.config_error(cfg_for("mnist1d", mnist1d_dir, n_train=4001), "(allowed: 1..4000)")
+    fx.config_error({"name": "digits", "n_train": 0}, "data.n_train=0 must be an integer >= 1 or null")
 
 
 def test_unknown_dataset_lists_allowed_names():
-    err = config_error({"name": "imagenet"}, "unknown data.name 'imagenet'", "allowed:")
+    err = fx.config_error({"name": "imagenet"}, "unknown data.name 'imagenet'", "allowed:")
     for name in DATASETS:
         assert name in str(err)
 
@@ -85,7 +73,7 @@ def test_unknown_dataset_lists_allowed_names():
     ],
 )
 def test_bad_values_are_one_line_config_errors(cfg, fragments):
-    config_error(cfg, *fragments)
+    fx.config_error(cfg, *fragments)
 
 
 def _composed_data(name: str, *overrides: str):

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import math
 
+import data_fixtures as fx  # tests/data_fixtures.py (pythonpath = ["tests"])
 import numpy as np
 import pytest
 import sklearn.datasets
 
 from ntk_bench.data import Dataset, load_dataset, load_raw
 from ntk_bench.errors import ConfigError
-
-RAW = {"standardize": False, "normalize": False, "n_train": None, "n_test": None}
 
 
 def cfg_for(name: str, mnist1d_dir, **overrides) -> dict:
@@ -79,7 +78,7 @@ def _sorted_rows(x: np.ndarray) -> np.ndarray:
 
 def test_digits_split_is_a_partition_and_fixed():
     full = sklearn.datasets.load_digits()
-    ds = load_dataset({"name": "digits", **RAW})
+    ds = load_dataset({"name": "digits", **fx.RAW})
     assert (ds.n_train, ds.n_test) == (1348, 449)
     both = np.concatenate([ds.x_train, ds.x_test]).reshape(1797, 64)
     # Sizes add up to 1797 and the pools together are exactly the 1797 images as a multiset (rows sorted
@@ -95,7 +94,7 @@ def test_digits_split_is_a_partition_and_fixed():
 
 def test_class_subset_relabels_in_listed_order():
     raw = load_raw({"name": "digits"})
-    ds = load_dataset({"name": "digits", "classes": [7, 3], **RAW})
+    ds = load_dataset({"name": "digits", "classes": [7, 3], **fx.RAW})
     assert ds.num_classes == 2 and ds.classes == (7, 3) and ds.y_train.shape[1] == 2
     keep = np.isin(raw.labels_train, [7, 3])
     np.testing.assert_array_equal(ds.x_train, raw.x_train[keep])

@@ -13,21 +13,6 @@ import numpy as np
 import pytest
 
 from ntk_bench.data import files, load_dataset
-from ntk_bench.errors import ConfigError
-
-RAW = {"standardize": False, "normalize": False, "n_train": None, "n_test": None}
-
-
-def config_error(cfg: dict, *fragments: str) -> ConfigError:
-    """Assert ``load_dataset(cfg)`` raises a one-line ConfigError containing every fragment."""
-    with pytest.raises(ConfigError) as info:
-        load_dataset(cfg)
-    message = str(info.value)
-    assert "\n" not in message, message
-    for fragment in fragments:
-        assert fragment in message, (fragment, message)
-    return info.value
-
 
 # ------------------------------------------------------------------------------ checksums and bad files
 
@@ -36,7 +21,7 @@ def test_wrong_sha256_names_file_expected_and_actual(tmp_path, no_md5):
     data = fx.write_mnist_like(tmp_path / "mnist")
     actual = hashlib.sha256(data.paths[1].read_bytes()).hexdigest()
     wrong = "0" * 64
-    config_error(
+    fx.config_error(
         {"name": "mnist", "cache_dir": str(tmp_path), "sha256": {"train-labels-idx1-ubyte.gz": wrong}},
         "sha256 mismatch",
         "train-labels-idx1-ubyte.gz",
@@ -57,7 +42,7 @@ def test_wrong_sha256_names_file_expected_and_actual(tmp_path, no_md5):
 
 def test_builtin_md5_rejects_unofficial_file_under_official_name(tmp_path):
     fx.write_mnist_like(tmp_path / "mnist")
-    config_error(
+    fx.config_error(
         {"name": "mnist", "cache_dir": str(tmp_path)},
         "md5 mismatch",
         "train-images-idx3-ubyte.gz",
@@ -66,18 +51,18 @@ def test_builtin_md5_rejects_unofficial_file_under_official_name(tmp_path):
 
 
 def test_sha256_override_must_name_a_known_file(tmp_path):
-    config_error(
+    fx.config_error(
         {"name": "mnist", "cache_dir": str(tmp_path), "sha256": {"train-images.gz": "a" * 64}},
         "unknown file 'train-images.gz'",
         "train-images-idx3-ubyte.gz",
     )
-    config_error({"name": "mnist", "sha256": {"train-images-idx3-ubyte.gz": "xyz"}}, "64-character hex")
+    fx.config_error({"name": "mnist", "sha256": {"train-images-idx3-ubyte.gz": "xyz"}}, "64-character hex")
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist", "cifar10"])
 def test_missing_files_without_download(name, tmp_path):
     missing = "cifar-10-python.tar.gz" if name == "cifar10" else "train-images-idx3-ubyte.gz"
-    config_error(
+    fx.config_error(
         {"name": name, "cache_dir": str(tmp_path)},
         f"dataset {name} not found in",
         str(tmp_path / name),
@@ -89,7 +74,7 @@ def test_missing_files_without_download(name, tmp_path):
 def test_download_from_unreachable_url_fails_fast(tmp_path, monkeypatch):
     monkeypatch.setitem(files.MIRRORS, "mnist", ("http://127.0.0.1:9/mnist/",))
     start = time.monotonic()
-    config_error(
+    fx.config_error(
         {"name": "mnist", "cache_dir": str(tmp_path), "download": True},
         "could not download http://127.0.0.1:9/mnist/train-images-idx3-ubyte.gz: ",
     )
@@ -120,12 +105,12 @@ def test_download_tries_mirrors_verifies_and_places_files(http_server, tmp_path,
     data = fx.write_mnist_like(root, gzip_test=True)
     monkeypatch.setitem(files.MIRRORS, "mnist", (f"{url}/absent/", f"{url}/"))  # first mirror 404s
     cache = tmp_path / "cache"
-    ds = load_dataset({"name": "mnist", "cache_dir": str(cache), "download": True, **RAW})
+    ds = load_dataset({"name": "mnist", "cache_dir": str(cache), "download": True, **fx.RAW})
     np.testing.assert_array_equal(ds.x_test[..., 0], data.test_images)
     assert sorted(p.name for p in (cache / "mnist").iterdir()) == sorted(fx.IDX_NAMES)
     # A digest mismatch during download is reported per mirror and leaves nothing behind.
     bad = tmp_path / "bad"
-    err = config_error(
+    err = fx.config_error(
         {
             "name": "mnist",
             "cache_dir": str(bad),

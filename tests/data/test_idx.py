@@ -10,21 +10,6 @@ import numpy as np
 import pytest
 
 from ntk_bench.data import load_dataset, load_raw
-from ntk_bench.errors import ConfigError
-
-RAW = {"standardize": False, "normalize": False, "n_train": None, "n_test": None}
-
-
-def config_error(cfg: dict, *fragments: str) -> ConfigError:
-    """Assert ``load_dataset(cfg)`` raises a one-line ConfigError containing every fragment."""
-    with pytest.raises(ConfigError) as info:
-        load_dataset(cfg)
-    message = str(info.value)
-    assert "\n" not in message, message
-    for fragment in fragments:
-        assert fragment in message, (fragment, message)
-    return info.value
-
 
 # ------------------------------------------------------------------------------------------ file formats
 
@@ -37,7 +22,7 @@ def test_idx_files_round_trip(name, tmp_path, no_md5):
     np.testing.assert_array_equal(raw.labels_train, data.train_labels)
     np.testing.assert_array_equal(raw.x_test[..., 0], data.test_images)
     np.testing.assert_array_equal(raw.labels_test, data.test_labels)
-    ds = load_dataset({"name": name, "cache_dir": str(tmp_path), **RAW})
+    ds = load_dataset({"name": name, "cache_dir": str(tmp_path), **fx.RAW})
     assert ds.x_train.shape == (20, 28, 28, 1) and ds.x_test.shape == (10, 28, 28, 1)
     np.testing.assert_array_equal(ds.x_train[..., 0], data.train_images)  # n_train=null keeps file order
     expected_sha = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in data.paths}
@@ -60,4 +45,4 @@ def test_corrupt_idx_file_is_a_config_error(target, content, tmp_path, no_md5):
     if not path.exists():
         path = tmp_path / "mnist" / (target + "-ubyte")
     path.write_bytes(content)
-    config_error({"name": "mnist", "cache_dir": str(tmp_path)}, "cannot read", path.name)
+    fx.config_error({"name": "mnist", "cache_dir": str(tmp_path)}, "cannot read", path.name)

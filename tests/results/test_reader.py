@@ -1,11 +1,9 @@
 """Results store: atomic files, provenance, readers, and clear errors on alien files."""
 
-import numpy as np
 import pytest
 
 from ntk_bench.errors import ConfigError
 from ntk_bench.results import (
-    Results,
     load_run,
     load_runs,
     runs_table,
@@ -13,19 +11,9 @@ from ntk_bench.results import (
 )
 
 
-def _results():
-    return Results(
-        experiment="spectrum",
-        axis="depth",
-        series={"depth": [1, 2], "ntk/lambda_max": [3.0, float("inf")]},
-        summary={"theory": {"chi_1": 0.9, "phase": "ordered"}},
-        arrays={"ntk_eigenvalues": np.arange(6.0).reshape(2, 3)},
-    )
-
-
-def test_multirun_table(tmp_path):
+def test_multirun_table(tmp_path, tiny_results):
     for i, sigma in enumerate((1.0, 2.0)):
-        write_results(tmp_path / str(i), _results(), {"model": {"sigma_w2": sigma}}, {})
+        write_results(tmp_path / str(i), tiny_results(), {"model": {"sigma_w2": sigma}}, {})
     runs = load_runs(tmp_path)
     rows = runs_table(runs)
     assert len(runs) == 2 and len(rows) == 4

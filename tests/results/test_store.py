@@ -7,27 +7,16 @@ import pytest
 
 from ntk_bench.errors import ConfigError
 from ntk_bench.results import (
-    Results,
     collect_provenance,
     load_run,
     write_results,
 )
 
 
-def _results():
-    return Results(
-        experiment="spectrum",
-        axis="depth",
-        series={"depth": [1, 2], "ntk/lambda_max": [3.0, float("inf")]},
-        summary={"theory": {"chi_1": 0.9, "phase": "ordered"}},
-        arrays={"ntk_eigenvalues": np.arange(6.0).reshape(2, 3)},
-    )
-
-
-def test_write_then_read_round_trip(tmp_path):
+def test_write_then_read_round_trip(tmp_path, tiny_results):
     config = {"model": {"sigma_w2": 1.5}, "seed": 0}
     provenance = collect_provenance(config, seed=0, wall_time_s=1.0)
-    write_results(tmp_path / "job", _results(), config, provenance)
+    write_results(tmp_path / "job", tiny_results(), config, provenance)
     run = load_run(tmp_path / "job")
     assert run.experiment == "spectrum"
     assert run.series["ntk/lambda_max"] == [3.0, float("inf")]
@@ -48,8 +37,8 @@ def test_alien_or_corrupt_results_file_is_named_in_one_line(tmp_path, content, m
     assert "\n" not in str(err.value)
 
 
-def test_tampered_arrays_are_detected(tmp_path):
-    write_results(tmp_path, _results(), {}, {})
+def test_tampered_arrays_are_detected(tmp_path, tiny_results):
+    write_results(tmp_path, tiny_results(), {}, {})
     run = load_run(tmp_path)
     (tmp_path / "arrays.npz").write_bytes(b"garbage")
     with pytest.raises(ConfigError, match="does not match the sha256"):
