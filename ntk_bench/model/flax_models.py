@@ -16,6 +16,7 @@ Users can point the empirical experiments at their own module with ``model.flax_
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 from collections.abc import Mapping, Sequence
@@ -34,12 +35,14 @@ from ntk_bench.model.families.resnet import FlaxResNet
 from ntk_bench.model.flax_layers import activation_fn, affine_scales, affine_settings
 from ntk_bench.model.network import Network
 from ntk_bench.model.spec import ModelSpec, model_spec_from_config
+from ntk_bench.schema import anything, boolean, mapping_of, optional, parse_section, setting, text
 
 __all__ = [
     "FlaxCNN",
     "FlaxFCN",
     "FlaxModel",
     "FlaxResNet",
+    "UserModuleConfig",
     "activation_fn",
     "flax_model_from_config",
     "flax_twin",
@@ -143,6 +146,21 @@ def load_flax_module(path: str, kwargs: Mapping[str, Any] | None = None) -> nn.M
         raise ConfigError(f"model.flax_kwargs={kwargs!r} do not fit {path}: {err}") from None
 
 
+@dataclass(frozen=True)
+class UserModuleConfig:
+    """``model.flax_module``: the user's own Flax module for the empirical experiments (no analytic kernel).
+
+    ``flax_kwargs`` are handed to the class; the experiment's width (and depth) set the kwargs named by
+    ``width_kwarg`` (and ``depth_kwarg``, when given); ``flatten_input``: the module takes ``(N, D)`` inputs.
+    """
+
+    flax_module: str = setting(text(r"[\w.]+:\w+", "a 'package.module:ClassName' path"))
+    flax_kwargs: dict = setting(mapping_of(anything()), {})
+    width_kwarg: str = setting(text(), "width")
+    depth_kwarg: str | None = setting(optional(text()), None)
+    flatten_input: bool = setting(boolean(), False)
+
+
 def flax_model_from_config(
     model_cfg: Mapping[str, Any],
     *,
@@ -150,26 +168,24 @@ def flax_model_from_config(
     out_dim: int,
     width: int | None = None,
     depth: int | None = None,
-    overrides: Mapping[str, Any] | None = None,
 ) -> FlaxModel:
-    """The Flax model of the ``model`` config group, with an optional width/depth (and spec) override.
+    """The Flax model of the ``model`` config group, with an optional width/depth override.
 
     Built-in models (``model.name``) give the twin of their :class:`ModelSpec`; ``model.flax_module`` gives
-    the user's module built with ``model.flax_kwargs``, where ``width`` (if given) sets the kwarg named by
-    ``model.width_kwarg`` (default ``width``). ``spatial_ndim`` is that of the data (0 for flat inputs).
+    the user's module (:class:`UserModuleConfig`; the group's built-in keys are then ignored).
+    ``spatial_ndim`` is that of the data (0 for flat inputs).
     """
-    path = model_cfg.get("flax_module")
-    if path:
-        kwargs = dict(model_cfg.get("flax_kwargs") or {})
+    if model_cfg.get("flax_module"):
+        built_in = tuple(field.name for field in dataclasses.fields(ModelSpec))  # ignored for a user module
+        user = parse_section(UserModuleConfig, model_cfg, "model", extra_keys=built_in)
+        kwargs = dict(user.flax_kwargs)
         if width is not None:
-            kwargs[str(model_cfg.get("width_kwarg", "width"))] = int(width)
-        if depth is not None and model_cfg.get("depth_kwarg"):
-            kwargs[str(model_cfg["depth_kwarg"])] = int(depth)
-        flatten = model_cfg.get("flatten_input", False)
-        require(isinstance(flatten, bool), f"model.flatten_input={flatten!r} must be true or false")
-        return FlaxModel(load_flax_module(path, kwargs), None, flatten, path)
+            kwargs[user.width_kwarg] = int(width)
+        if depth is not None and user.depth_kwarg:
+            kwargs[user.depth_kwarg] = int(depth)
+        module = load_flax_module(user.flax_module, kwargs)
+        return FlaxModel(module, None, user.flatten_input, user.flax_module)
     cfg = dict(model_cfg)
-    cfg.update({k: v for k, v in (overrides or {}).items() if v is not None})
     if width is not None:
         cfg["width"] = int(width)
     if depth is not None:

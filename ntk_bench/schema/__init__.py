@@ -18,6 +18,7 @@ integer in [1, 8192]``; exit 2, nothing written). Write a group's schema as::
 
 from ntk_bench.schema.fields import (
     Check,
+    anything,
     boolean,
     choice,
     integer,
@@ -32,6 +33,7 @@ from ntk_bench.schema.sections import parse_section, schema_keys, section, setti
 
 __all__ = [
     "Check",
+    "anything",
     "boolean",
     "choice",
     "integer",

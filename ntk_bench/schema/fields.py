@@ -142,6 +142,11 @@ def choice(allowed: Iterable[Any] | Callable[[], Iterable[Any]], what: str = "")
     return Check(parse, what or "one of the allowed names")
 
 
+def anything(what: str = "any value") -> Check:
+    """Any value, as given (a keyword argument handed on to user code, which checks it itself)."""
+    return Check(lambda key, value: value, what)
+
+
 def optional(check: Check) -> Check:
     """``null`` (None) or a value ``check`` accepts."""
     what = f"{check.what} or null"

@@ -206,3 +206,20 @@ def test_convolutional_twin_needs_spatial_inputs():
     with pytest.raises(ConfigError, match="spatial axes"):
         flax_model_from_config({**_spec("cnn_pool").__dict__}, spatial_ndim=0, out_dim=1)
     assert isinstance(flax_twin(_spec("fcn"), 1), nn.Module)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"flax_module": "not a path"}, "model.flax_module='not a path' must be a 'package.module:ClassName'"),
+        ({"flatten_input": 1}, "model.flatten_input=1 must be true or false"),
+        ({"width_kwarg": ""}, "model.width_kwarg='' must be a non-empty string"),
+        ({"flax_kwargs": [1]}, "model.flax_kwargs=[1] must be a mapping"),
+        ({"flax_kwarg": {}}, "unknown key model.flax_kwarg; allowed: flax_module, flax_kwargs"),
+    ],
+)
+def test_user_module_keys_are_a_schema_with_one_line_errors(user_module, extra, message):
+    cfg = {"name": "fcn", "depth": 2, "flax_module": user_module, **extra}
+    with pytest.raises(ConfigError) as err:
+        flax_model_from_config(cfg, spatial_ndim=2, out_dim=3, width=16)
+    assert str(err.value).startswith(message) and "\n" not in str(err.value)
