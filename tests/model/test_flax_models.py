@@ -211,7 +211,7 @@ def test_convolutional_twin_needs_spatial_inputs():
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"flax_module": "not a path"}, "model.flax_module='not a path' must be a 'package.module:ClassName'"),
+        ({"flax_module": "no path"}, "model.flax_module='no path' must be a 'package.module:ClassName'"),
         ({"flatten_input": 1}, "model.flatten_input=1 must be true or false"),
         ({"width_kwarg": ""}, "model.width_kwarg='' must be a non-empty string"),
         ({"flax_kwargs": [1]}, "model.flax_kwargs=[1] must be a mapping"),
