@@ -18,9 +18,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ntk_bench.errors import ConfigError, require
-from ntk_bench.schema import Check, integer, parse_section, real, sequence, setting
-from ntk_bench.schema.fields import reject
+from ntk_bench.errors import require
+from ntk_bench.schema import Check, integer, parse_section, real, reworded, sequence, setting
 
 # Experiment keys that shadowed the data and model groups until issue #15, and where they went: the
 # presets set data.* / model.* directly. parse_experiment and the CLI (cli.py) answer an old
@@ -50,7 +49,7 @@ class Linspace:
 
 def sigma_grid() -> Check:
     """A σ_w² grid: a strictly increasing list of σ_w² > 0, or ``{start, stop, num}`` (numpy.linspace)."""
-    listed = sequence(real(0, open_minimum=True), increasing=True)
+    listed = reworded(sequence(real(0, open_minimum=True), increasing=True), SIGMA_GRID)
 
     def parse(key: str, value: Any) -> tuple[float, ...]:
         if isinstance(value, Mapping):
@@ -62,12 +61,7 @@ def sigma_grid() -> Check:
             grid = tuple(float(v) for v in np.linspace(span.start, span.stop, span.num))
             require(grid[0] > 0, f"{key}={list(grid)} must contain only σ_w² > 0")
             return grid
-        try:
-            return listed(key, value)
-        except ConfigError as err:
-            if str(err).startswith(f"{key}="):  # the list itself is wrong: name both forms
-                reject(key, value, SIGMA_GRID)
-            raise
+        return listed(key, value)  # a wrong list names both forms
 
     return Check(parse, SIGMA_GRID)
 
@@ -75,6 +69,11 @@ def sigma_grid() -> Check:
 def depth_grid(minimum: int = 0, maximum: int | None = None, min_len: int = 2) -> Check:
     """A strictly increasing list of at least ``min_len`` integer depths in ``[minimum, maximum]``."""
     return sequence(integer(minimum, maximum), min_len=min_len, increasing=True)
+
+
+def width_grid() -> Check:
+    """A strictly increasing list of at least two widths ≥ 1 (the finite-width sweeps)."""
+    return sequence(integer(1), min_len=2, increasing=True)
 
 
 def require_below_critical(lr_factor: float, allow_above_critical: bool, step: str, then: str) -> None:

@@ -53,7 +53,7 @@ from ntk_bench.analysis.fluctuations import (
 from ntk_bench.analysis.slopes import linear_fit
 from ntk_bench.data import load_dataset
 from ntk_bench.errors import require
-from ntk_bench.experiment.checks import parse_experiment
+from ntk_bench.experiment.checks import parse_experiment, width_grid
 from ntk_bench.experiment.finite_width import build_model, model_summary
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
@@ -69,7 +69,7 @@ class HaninNicaConfig:
     """The ``experiment`` group (each key documented in ``conf/experiment/hanin_nica_fluctuations.yaml``)."""
 
     name: str = setting(text())
-    widths: tuple[int, ...] = setting(sequence(integer(1), min_len=2, increasing=True), [16, 32, 64])
+    widths: tuple[int, ...] = setting(width_grid(), [16, 32, 64])
     betas: tuple[float, ...] = setting(sequence(real(0, open_minimum=True)), [0.0625, 0.125, 0.25, 0.5])
     samples: int = setting(integer(2), 1000)
     samples_max_beta: int = setting(integer(2), 4000)

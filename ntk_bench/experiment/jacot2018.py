@@ -23,7 +23,7 @@ from ntk_bench.analysis.slopes import loglog_fit, mean_ci, seed_slope_fit
 from ntk_bench.data import load_dataset
 from ntk_bench.dynamics.deviation import relative_frobenius
 from ntk_bench.dynamics.training import init_seeds, unstack
-from ntk_bench.experiment.checks import parse_experiment
+from ntk_bench.experiment.checks import parse_experiment, width_grid
 from ntk_bench.experiment.finite_width import (
     EmpiricalNTKConfig,
     analytic_ntk,
@@ -34,7 +34,7 @@ from ntk_bench.experiment.finite_width import (
 )
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.schema import integer, sequence, setting
+from ntk_bench.schema import integer, setting
 
 NAME = "jacot2018_convergence"
 
@@ -43,9 +43,7 @@ NAME = "jacot2018_convergence"
 class JacotConfig(EmpiricalNTKConfig):
     """The ``experiment`` group (each key documented in ``conf/experiment/jacot2018_convergence.yaml``)."""
 
-    widths: tuple[int, ...] = setting(
-        sequence(integer(1), min_len=2, increasing=True), [64, 128, 256, 512, 1024, 2048]
-    )
+    widths: tuple[int, ...] = setting(width_grid(), [64, 128, 256, 512, 1024, 2048])
     seeds: int = setting(integer(1), 4)
     out_dim: int = setting(integer(1), 1)
 

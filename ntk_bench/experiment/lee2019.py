@@ -44,7 +44,7 @@ from ntk_bench.dynamics.training import (
     unstack,
 )
 from ntk_bench.errors import require
-from ntk_bench.experiment.checks import parse_experiment
+from ntk_bench.experiment.checks import parse_experiment, width_grid
 from ntk_bench.experiment.finite_width import (
     EmpiricalNTKConfig,
     analytic_ntk,
@@ -78,7 +78,7 @@ SUP_METRICS = (
 class Lee2019Config(EmpiricalNTKConfig):
     """The ``experiment`` group (each key documented in ``conf/experiment/lee2019_linearization.yaml``)."""
 
-    widths: tuple[int, ...] = setting(sequence(integer(1), min_len=2, increasing=True), DEFAULT_WIDTHS)
+    widths: tuple[int, ...] = setting(width_grid(), DEFAULT_WIDTHS)
     seeds: int = setting(integer(1), 3)
     vectorize: str = setting(choice(VECTORIZE), "auto")
     steps: int = setting(integer(1), 60)

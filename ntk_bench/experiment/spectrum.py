@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 
 from ntk_bench.data import load_dataset
-from ntk_bench.experiment.checks import parse_experiment
+from ntk_bench.experiment.checks import depth_grid, parse_experiment
 from ntk_bench.kernels import kernels_across_depth
 from ntk_bench.model import Network, model_spec_from_config
 from ntk_bench.progress import progress
 from ntk_bench.results import ExperimentOutput, Results
-from ntk_bench.schema import boolean, choice, integer, optional, real, sequence, setting, text
+from ntk_bench.schema import boolean, choice, optional, real, sequence, setting, text
 from ntk_bench.spectra import (
     summarize_correlations,
     summarize_mean_predictor,
@@ -39,7 +39,7 @@ class SpectrumConfig:
     """The ``experiment`` group (each key documented in ``conf/experiment/spectrum.yaml``)."""
 
     name: str = setting(text())
-    depths: tuple[int, ...] | None = setting(optional(sequence(integer(0), increasing=True)), None)
+    depths: tuple[int, ...] | None = setting(optional(depth_grid(0, min_len=1)), None)
     kernels: tuple[str, ...] = setting(sequence(choice(KERNELS, "ntk or nngp"), unique=True), list(KERNELS))
     mean_predictor: bool = setting(boolean(), True)
     max_block_bytes: float = setting(real(0, open_minimum=True), 1.0e9)

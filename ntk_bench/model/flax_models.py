@@ -123,12 +123,13 @@ def init_std(spec: ModelSpec, name: str, shape: Sequence[int], layer: str = "") 
     return w_std if name == "kernel" else b_std
 
 
+# the form of model.flax_module, checked by the schema and by load_flax_module for direct callers
+MODULE_PATH = text(r"[\w.]+:\w+", "a 'package.module:ClassName' path")
+
+
 def load_flax_module(path: str, kwargs: Mapping[str, Any] | None = None) -> nn.Module:
     """Instantiate the user's ``"package.module:Class"`` with ``kwargs``; one-line errors."""
-    require(
-        isinstance(path, str) and path.count(":") == 1 and all(path.split(":")),
-        f"model.flax_module={path!r} must look like 'package.module:ClassName'",
-    )
+    MODULE_PATH("model.flax_module", path)
     module_name, class_name = path.split(":")
     try:
         module = importlib.import_module(module_name)
@@ -154,7 +155,7 @@ class UserModuleConfig:
     ``width_kwarg`` (and ``depth_kwarg``, when given); ``flatten_input``: the module takes ``(N, D)`` inputs.
     """
 
-    flax_module: str = setting(text(r"[\w.]+:\w+", "a 'package.module:ClassName' path"))
+    flax_module: str = setting(MODULE_PATH)
     flax_kwargs: dict = setting(mapping_of(anything()), {})
     width_kwarg: str = setting(text(), "width")
     depth_kwarg: str | None = setting(optional(text()), None)

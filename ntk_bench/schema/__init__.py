@@ -26,6 +26,7 @@ from ntk_bench.schema.fields import (
     optional,
     path,
     real,
+    reworded,
     sequence,
     text,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "parse_section",
     "path",
     "real",
+    "reworded",
     "schema_keys",
     "section",
     "sequence",

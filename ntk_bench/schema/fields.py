@@ -147,21 +147,26 @@ def anything(what: str = "any value") -> Check:
     return Check(lambda key, value: value, what)
 
 
-def optional(check: Check) -> Check:
-    """``null`` (None) or a value ``check`` accepts."""
-    what = f"{check.what} or null"
+def reworded(check: Check, what: str) -> Check:
+    """``check`` whose error about the value itself (``<key>=<value> must be …``) names ``what`` instead,
+    for a check inside a wider rule (``optional``: "… or null"; a grid given as a list or a mapping). Errors
+    about a part of the value (``<key>[2]=…``) keep their own wording."""
 
     def parse(key: str, value: Any) -> Any:
-        if value is None:
-            return None
         try:
             return check(key, value)
         except ConfigError as err:
-            if str(err).startswith(f"{key}="):  # the value itself is wrong: say that null is allowed too
+            if str(err).startswith(f"{key}="):
                 reject(key, value, what)
             raise
 
     return Check(parse, what)
+
+
+def optional(check: Check) -> Check:
+    """``null`` (None) or a value ``check`` accepts."""
+    given = reworded(check, f"{check.what} or null")
+    return Check(lambda key, value: None if value is None else given(key, value), given.what)
 
 
 def _is_list(value: Any) -> bool:

@@ -190,7 +190,7 @@ def test_user_flax_module_from_config(user_module):
 @pytest.mark.parametrize(
     ("path", "kwargs", "fragment"),
     [
-        ("my_user_nets.TinyMLP", {}, "must look like"),
+        ("my_user_nets.TinyMLP", {}, "must be a 'package.module:ClassName' path"),
         ("no_such_package_xyz:Net", {}, "cannot import"),
         ("my_user_nets:NOT_A_MODULE", {}, "is not a flax.linen.Module"),
         ("my_user_nets:TinyMLP", {"depth": 3}, "do not fit"),
